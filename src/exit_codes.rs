@@ -1,0 +1,25 @@
+//! The process exit codes: a contract with CI scripts, so they live in one table.
+//!
+//! `libtest-mimic` would exit with 101 on failure; `main` never lets that leak out and maps
+//! every outcome through this table instead.
+
+/// Every selected case passed (WARN, SKIP and XFAIL allowed).
+pub const SUCCESS: u8 = 0;
+/// At least one case FAILed or ERRORed (or an XPASS asks for a baseline entry to go).
+pub const CASES_FAILED: u8 = 1;
+/// Bad input: a flag, case file, schema or configuration is wrong. Nothing was run.
+pub const BAD_INPUT: u8 = 2;
+/// The tool itself could not do its job (the embedded mock could not start, a report could
+/// not be written). The verdicts, if any, are incomplete.
+pub const TOOL_FAILED: u8 = 3;
+/// The filter selected no case at all, which in CI almost always means a typo.
+pub const NO_CASE_SELECTED: u8 = 4;
+
+/// The exit-code table as printed by `--help` and mirrored in the README.
+pub const HELP: &str = "\
+Exit codes:
+  0  every selected case passed (WARN, SKIP and XFAIL allowed)
+  1  at least one case FAILed or ERRORed
+  2  bad input (flag, case, schema, config); nothing was run
+  3  the tool itself failed (mock could not start, report not written)
+  4  the filter selected no case";

@@ -1,0 +1,123 @@
+//! Gathering input files from the embedded copy and from directories on disk.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::LoadOptions;
+use crate::source::{Diagnostic, Pos};
+
+/// One input file.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The name shown in diagnostics: a disk path, or `<embedded>/cases/...`.
+    pub display: String,
+    /// The path relative to its root (`cases/` or `schemas/`), with `/` separators.
+    pub rel: String,
+    pub text: String,
+}
+
+/// Files keyed by their path relative to the root, so a later source can override an earlier.
+pub type SourceSet = BTreeMap<String, SourceFile>;
+
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub cases: SourceSet,
+    pub schemas: SourceSet,
+}
+
+impl Sources {
+    pub fn gather(options: &LoadOptions) -> Result<Sources, Diagnostic> {
+        let mut sources = Sources::default();
+        for (path, text) in super::embedded::FILES {
+            let (root, rel) = path.split_once('/').unwrap_or(("", path));
+            let file = SourceFile {
+                display: format!("<embedded>/{path}"),
+                rel: rel.to_string(),
+                text: text.to_string(),
+            };
+            match root {
+                // Replacing the cases keeps the shipped profile definitions available.
+                "cases" if options.cases_dir.is_none() || rel.ends_with("/profile.yaml") => {
+                    sources.cases.insert(file.rel.clone(), file);
+                }
+                "schemas" if options.schemas_dir.is_none() => {
+                    sources.schemas.insert(file.rel.clone(), file);
+                }
+                _ => {}
+            }
+        }
+        for dir in options.cases_dir.iter().chain(&options.add_cases) {
+            read_dir(dir, &mut sources.cases)?;
+        }
+        for dir in options.schemas_dir.iter().chain(&options.add_schemas) {
+            read_dir(dir, &mut sources.schemas)?;
+        }
+        Ok(sources)
+    }
+}
+
+fn read_dir(root: &Path, out: &mut SourceSet) -> Result<(), Diagnostic> {
+    let meta = std::fs::metadata(root).map_err(|e| {
+        Diagnostic::new(
+            root.display().to_string(),
+            Pos::new(1, 1),
+            format!("cannot read directory: {e}"),
+        )
+    })?;
+    if !meta.is_dir() {
+        return Err(Diagnostic::new(
+            root.display().to_string(),
+            Pos::new(1, 1),
+            "not a directory",
+        ));
+    }
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| {
+            Diagnostic::new(
+                dir.display().to_string(),
+                Pos::new(1, 1),
+                format!("cannot read directory: {e}"),
+            )
+        })?;
+        for entry in entries {
+            let path = entry
+                .map_err(|e| {
+                    Diagnostic::new(
+                        dir.display().to_string(),
+                        Pos::new(1, 1),
+                        format!("cannot read directory: {e}"),
+                    )
+                })?
+                .path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if !matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Diagnostic::new(
+                    path.display().to_string(),
+                    Pos::new(1, 1),
+                    format!("cannot read file: {e}"),
+                )
+            })?;
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.insert(
+                rel.clone(),
+                SourceFile {
+                    display: path.display().to_string(),
+                    rel,
+                    text,
+                },
+            );
+        }
+    }
+    Ok(())
+}

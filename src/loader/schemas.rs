@@ -1,0 +1,174 @@
+//! JSON Schemas (2020-12) from `schemas/`, compiled offline against a local registry.
+//!
+//! Every file is registered under [`SCHEMA_BASE_URI`] + its relative path, so a `$ref` such as
+//! `"image.json"` or `"../common/link.json#/$defs/href"` resolves between shipped files and
+//! never over the network (jsonschema is built without its HTTP/file resolvers, and `.offline()`
+//! refuses any retrieval).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::SourceSet;
+use crate::source::{Diagnostic, Diagnostics, Pos, locate_json_pointer};
+
+/// The base URI of the local schema registry; never fetched.
+pub const SCHEMA_BASE_URI: &str = "https://schemas.imgconform.invalid/";
+
+/// Compiled validators by schema name (`image-v2/images` for `schemas/image-v2/images.json`).
+#[derive(Clone, Default)]
+pub struct SchemaSet {
+    validators: BTreeMap<String, Arc<jsonschema::Validator>>,
+}
+
+impl std::fmt::Debug for SchemaSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.validators.keys()).finish()
+    }
+}
+
+impl SchemaSet {
+    pub fn get(&self, name: &str) -> Option<&Arc<jsonschema::Validator>> {
+        self.validators.get(name)
+    }
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.validators.keys().map(String::as_str)
+    }
+}
+
+pub fn compile(files: &SourceSet, diags: &mut Diagnostics) -> SchemaSet {
+    let mut docs: Vec<(&str, &str, serde_json::Value)> = Vec::new();
+    for file in files.values() {
+        if !file.rel.ends_with(".json") {
+            diags.push(Diagnostic::new(
+                &file.display,
+                Pos::new(1, 1),
+                "schema files must be JSON (`.json`)",
+            ));
+            continue;
+        }
+        match serde_json::from_str::<serde_json::Value>(&file.text) {
+            Ok(v) if v.is_object() || v.is_boolean() => docs.push((&file.rel, &file.display, v)),
+            Ok(_) => diags.push(Diagnostic::new(
+                &file.display,
+                Pos::new(1, 1),
+                "a schema must be an object or a boolean",
+            )),
+            Err(e) => diags.push(Diagnostic::new(
+                &file.display,
+                Pos::new(e.line() as u32, e.column() as u32),
+                format!("invalid JSON: {e}"),
+            )),
+        }
+    }
+
+    // Unresolvable `$ref`s are reported at the `$ref` itself, and their documents left out, so
+    // one bad file does not take the whole registry (and every case) down with it.
+    let known: Vec<String> = docs
+        .iter()
+        .map(|(rel, _, _)| format!("{SCHEMA_BASE_URI}{rel}"))
+        .collect();
+    docs.retain(|(rel, display, doc)| {
+        let text = files.get(*rel).map(|f| f.text.as_str()).unwrap_or("");
+        let mut ok = true;
+        for (pointer, target) in external_refs(doc, &format!("{SCHEMA_BASE_URI}{rel}")) {
+            if !known.contains(&target) {
+                let pos = locate_json_pointer(text, &pointer).unwrap_or(Pos::new(1, 1));
+                let shown = target.strip_prefix(SCHEMA_BASE_URI).unwrap_or(&target);
+                diags.push(Diagnostic::new(
+                    *display,
+                    pos,
+                    format!("`$ref` to `{shown}`, which is not among the schema files"),
+                ));
+                ok = false;
+            }
+        }
+        ok
+    });
+
+    let registry = jsonschema::Registry::new()
+        .extend(
+            docs.iter()
+                .map(|(rel, _, v)| (format!("{SCHEMA_BASE_URI}{rel}"), v.clone())),
+        )
+        .and_then(|b| b.prepare());
+    let registry = match registry {
+        Ok(r) => r,
+        Err(e) => {
+            let file = docs.first().map(|d| d.1).unwrap_or("schemas/");
+            diags.push(Diagnostic::new(file, Pos::new(1, 1), format!("schema registry: {e}")));
+            return SchemaSet::default();
+        }
+    };
+
+    let mut set = SchemaSet::default();
+    for (rel, display, doc) in &docs {
+        let built = jsonschema::options()
+            .with_registry(&registry)
+            .with_base_uri(format!("{SCHEMA_BASE_URI}{rel}"))
+            .should_validate_formats(true)
+            .offline()
+            .build(doc);
+        match built {
+            Ok(v) => {
+                let name = rel.trim_end_matches(".json").to_string();
+                set.validators.insert(name, Arc::new(v));
+            }
+            Err(e) => {
+                // While compiling, the "instance" is the schema itself: its path names the bad keyword.
+                let pointer = e.instance_path().to_string();
+                let text = files.get(*rel).map(|f| f.text.as_str()).unwrap_or("");
+                let pos = locate_json_pointer(text, &pointer).unwrap_or(Pos::new(1, 1));
+                let at = if pointer.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at {pointer}")
+                };
+                diags.push(Diagnostic::new(
+                    *display,
+                    pos,
+                    format!("schema does not compile{at}: {e}"),
+                ));
+            }
+        }
+    }
+    set
+}
+
+/// `($ref's JSON pointer, the document URI it names)` for every `$ref` that leaves its document.
+fn external_refs(doc: &serde_json::Value, base: &str) -> Vec<(String, String)> {
+    fn walk(v: &serde_json::Value, path: &mut String, base: &url::Url, out: &mut Vec<(String, String)>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, child) in map {
+                    let len = path.len();
+                    path.push('/');
+                    path.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                    if k == "$ref"
+                        && let serde_json::Value::String(r) = child
+                        && !r.starts_with('#')
+                        && let Ok(mut target) = base.join(r)
+                    {
+                        target.set_fragment(None);
+                        out.push((path.clone(), target.to_string()));
+                    }
+                    walk(child, path, base, out);
+                    path.truncate(len);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("/{i}"));
+                    walk(child, path, base, out);
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(base) = url::Url::parse(base) {
+        walk(doc, &mut String::new(), &base, &mut out);
+    }
+    out
+}

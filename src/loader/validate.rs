@@ -1,0 +1,260 @@
+//! Load-time checks that types alone cannot express: ids, references between files, templates,
+//! operator arities. Each problem is reported at the position of the offending node.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::{LoadedCase, SchemaSet};
+use crate::model::{Check, Method, Op, Predicate, Profile, Spanned};
+use crate::source::{Diagnostic, Diagnostics, Pos};
+use crate::template;
+
+struct Ctx<'a> {
+    file: &'a str,
+    diags: &'a mut Diagnostics,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, pos: Pos, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::new(self.file, pos, msg));
+    }
+    fn at<T>(&mut self, node: &Spanned<T>, msg: impl Into<String>) {
+        self.err(Pos::from_yaml(&node.referenced), msg);
+    }
+}
+
+pub fn suite(cases: &[LoadedCase], profiles: &BTreeMap<String, Profile>, schemas: &SchemaSet, diags: &mut Diagnostics) {
+    let mut seen: HashMap<&str, (&str, Pos)> = HashMap::new();
+    for lc in cases {
+        let mut cx = Ctx { file: &lc.file, diags };
+        let c = &lc.case;
+        let id = c.id.value.as_str();
+        let id_pos = Pos::from_yaml(&c.id.referenced);
+        if let Some((file, pos)) = seen.get(id) {
+            cx.err(
+                id_pos,
+                format!(
+                    "duplicate case id `{id}` (first defined at {file}:{}:{})",
+                    pos.line, pos.column
+                ),
+            );
+        } else {
+            seen.insert(id, (&lc.file, id_pos));
+        }
+        check_id(&mut cx, c);
+        let profile = profiles.get(&c.profile.value);
+        match profile {
+            None => {
+                let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
+                cx.at(
+                    &c.profile,
+                    format!("unknown profile `{}` (known: {})", c.profile.value, known.join(", ")),
+                );
+            }
+            Some(p) => {
+                if !p.docs.contains(&c.spec.doc.value) {
+                    cx.at(
+                        &c.spec.doc,
+                        format!(
+                            "`{}` is not a document of profile `{}` (its documents: {})",
+                            c.spec.doc.value,
+                            p.name,
+                            p.docs.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        if c.spec.quote.trim().is_empty() || c.spec.section.trim().is_empty() {
+            cx.err(lc.pos, "`spec.section` and `spec.quote` must not be empty");
+        }
+
+        let mut vars: BTreeSet<&str> = template::BUILTINS.iter().copied().collect();
+        for (name, b) in &c.bind {
+            if template::BUILTINS.contains(&name.as_str()) || name == template::ITEM {
+                cx.at(b, format!("`{name}` is a reserved variable name"));
+            }
+            check_pointer(&mut cx, &b.value.from, true);
+            for p in &b.value.filter {
+                check_predicate(&mut cx, p, &vars, false);
+            }
+            vars.insert(name);
+        }
+
+        check_template(&mut cx, &c.request.path, &c.request.path.value, &vars);
+        if !c.request.path.value.starts_with('/') {
+            cx.at(
+                &c.request.path,
+                "`request.path` must start with `/` (it is relative to the profile's endpoint)",
+            );
+        }
+        for (k, v) in &c.request.query.0 {
+            match template::value_references(&v.value) {
+                Ok(refs) => unknown_refs(&mut cx, v, &refs, &vars),
+                Err(e) => cx.at(v, format!("query parameter `{k}`: {e}")),
+            }
+        }
+        for (k, v) in &c.request.headers {
+            if k.eq_ignore_ascii_case("x-auth-token") || k.eq_ignore_ascii_case("authorization") {
+                cx.at(
+                    v,
+                    "credentials are chosen with `request.auth` (token | none | invalid), never written in a case",
+                );
+            }
+            check_template(&mut cx, v, &v.value, &vars);
+        }
+        if c.walk.is_some() && c.request.method != Method::Get {
+            cx.err(lc.pos, "a `walk` must use method GET");
+        }
+
+        if c.expect.is_empty() {
+            cx.err(lc.pos, "`expect` needs at least one alternative");
+        }
+        let mut statuses = BTreeSet::new();
+        for alt in &c.expect {
+            let a = &alt.value;
+            if a.status.is_empty() {
+                cx.at(alt, "`status` needs at least one code");
+            }
+            for s in &a.status {
+                if !(100..=599).contains(s) {
+                    cx.at(alt, format!("{s} is not an HTTP status code"));
+                } else if !statuses.insert(*s) {
+                    cx.at(alt, format!("status {s} appears in two alternatives"));
+                }
+            }
+            if let Some(s) = &a.schema
+                && schemas.get(&s.value).is_none()
+            {
+                let known: Vec<&str> = schemas.names().collect();
+                cx.at(s, format!("unknown schema `{}` (known: {})", s.value, known.join(", ")));
+            }
+            for check in &a.checks {
+                check_check(&mut cx, check, &vars);
+            }
+        }
+    }
+}
+
+fn check_id(cx: &mut Ctx, c: &crate::model::Case) {
+    let id = &c.id.value;
+    let segments: Vec<&str> = id.split('/').collect();
+    let well_formed = segments.len() >= 3
+        && segments.iter().all(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "-_.".contains(ch))
+        });
+    if !well_formed {
+        cx.at(
+            &c.id,
+            format!("case id `{id}` must look like `profile/group/name` (lower-case letters, digits, `-`, `_`, `.`)"),
+        );
+    } else if segments[0] != c.profile.value {
+        cx.at(
+            &c.id,
+            format!("case id `{id}` must start with its profile `{}/`", c.profile.value),
+        );
+    }
+}
+
+fn check_pointer(cx: &mut Ctx, p: &Spanned<String>, allow_wildcard: bool) {
+    if !p.value.is_empty() && !p.value.starts_with('/') {
+        cx.at(
+            p,
+            format!(
+                "`{}` is not a JSON pointer (it must be empty or start with `/`)",
+                p.value
+            ),
+        );
+    }
+    if !allow_wildcard && p.value.split('/').any(|s| s == "*") {
+        cx.at(p, "`*` is only allowed in a binding's `from`");
+    }
+}
+
+fn check_template(cx: &mut Ctx, node: &Spanned<String>, text: &str, vars: &BTreeSet<&str>) {
+    match template::references(text) {
+        Ok(refs) => unknown_refs(cx, node, &refs, vars),
+        Err(e) => cx.at(node, e),
+    }
+}
+
+fn unknown_refs<T>(cx: &mut Ctx, node: &Spanned<T>, refs: &[template::Ref], vars: &BTreeSet<&str>) {
+    for r in refs {
+        if !vars.contains(r.var.as_str()) {
+            let known: Vec<&str> = vars.iter().copied().collect();
+            cx.at(
+                node,
+                format!("unknown variable `{{{}}}` (bound here: {})", r.var, known.join(", ")),
+            );
+        }
+    }
+}
+
+fn check_predicate(cx: &mut Ctx, p: &Predicate, vars: &BTreeSet<&str>, item_scope: bool) {
+    check_pointer(cx, &p.path, false);
+    match (&p.value, p.op.is_unary()) {
+        (Some(v), true) => cx.at(v, format!("operator `{}` takes no `value`", p.op.as_str())),
+        (None, false) => cx.at(&p.path, format!("operator `{}` needs a `value`", p.op.as_str())),
+        (Some(v), false) => {
+            if p.op == Op::In && !v.value.is_array() && !v.value.is_string() {
+                cx.at(v, "operator `in` needs a list (or a template that yields one)");
+            }
+            let mut scope = vars.clone();
+            if item_scope {
+                scope.insert(template::ITEM);
+            }
+            match template::value_references(&v.value) {
+                Ok(refs) => unknown_refs(cx, v, &refs, &scope),
+                Err(e) => cx.at(v, e),
+            }
+        }
+        (None, true) => {}
+    }
+}
+
+fn check_check(cx: &mut Ctx, check: &Spanned<Check>, vars: &BTreeSet<&str>) {
+    match &check.value {
+        Check::Body(p) => check_predicate(cx, p, vars, false),
+        Check::Header(p) => {
+            // A header name, not a pointer.
+            if p.path.value.is_empty() || p.path.value.starts_with('/') {
+                cx.at(
+                    &p.path,
+                    "`header` checks name the header in `path` (e.g. `content-type`)",
+                );
+            }
+            if matches!(p.op, Op::IsNull | Op::NotNull) {
+                cx.at(&p.path, "headers are never null: use `exists` or `absent`");
+            }
+        }
+        Check::EveryItem(p) => check_predicate(cx, p, vars, true),
+        Check::SortedBy(s) => {
+            if s.keys.is_empty() {
+                cx.at(check, "`sorted_by` needs at least one key");
+            }
+            for k in &s.keys {
+                check_pointer(cx, &k.path, false);
+            }
+        }
+        Check::IdsUnique => {}
+        Check::Count(c) => {
+            if !matches!(c.op, Op::Equals | Op::Lt | Op::Lte | Op::Gt | Op::Gte) {
+                cx.at(check, "`count` takes `equals`, `lt`, `lte`, `gt` or `gte`");
+            }
+            match template::value_references(&c.value.value) {
+                Ok(refs) => unknown_refs(cx, &c.value, &refs, vars),
+                Err(e) => cx.at(&c.value, e),
+            }
+            if !c.value.value.is_number() && !c.value.value.is_string() {
+                cx.at(&c.value, "`count.value` must be a number or a template");
+            }
+        }
+        Check::MatchesCatalogue(o) => {
+            for p in &o.filter {
+                check_predicate(cx, p, vars, false);
+            }
+        }
+        Check::LinkKeepsQuery(l) | Check::LinkSamePage(l) => check_pointer(cx, &l.path, false),
+    }
+}

@@ -1,0 +1,111 @@
+//! The generic checks a case can ask for, parameterised from its file.
+//!
+//! Checks are an externally tagged enum (one key per check), so an unknown check name is a load
+//! error with a position, never silently ignored.
+
+use serde::Deserialize;
+
+use super::{Predicate, Spanned};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Check {
+    /// A predicate on the response body (the first page of a walk), `path` from the root.
+    Body(Predicate),
+    /// A predicate on a response header; `path` is the header name (case-insensitive).
+    Header(Predicate),
+    /// Every item (all pages of a walk) satisfies the predicate; `path` is relative to the item.
+    EveryItem(Predicate),
+    /// Items are ordered by the keys (nulls may sit at either end, together).
+    SortedBy(SortedBy),
+    /// No id appears twice among the items.
+    IdsUnique,
+    /// The number of items compared with a value.
+    Count(CountCheck),
+    /// The items equal the client-side evaluation of the query over the discovered catalogue.
+    MatchesCatalogue(OracleCheck),
+    /// The link at `path` keeps every query parameter of the request (except the marker).
+    LinkKeepsQuery(LinkCheck),
+    /// Following the link at `path` answers 200 with the same ids as this response.
+    LinkSamePage(LinkCheck),
+}
+
+impl Check {
+    /// The check's name as written in case files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Check::Body(_) => "body",
+            Check::Header(_) => "header",
+            Check::EveryItem(_) => "every_item",
+            Check::SortedBy(_) => "sorted_by",
+            Check::IdsUnique => "ids_unique",
+            Check::Count(_) => "count",
+            Check::MatchesCatalogue(_) => "matches_catalogue",
+            Check::LinkKeepsQuery(_) => "link_keeps_query",
+            Check::LinkSamePage(_) => "link_same_page",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SortedBy {
+    pub keys: Vec<SortKey>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SortKey {
+    pub path: Spanned<String>,
+    pub dir: SortDir,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SortDir {
+    Asc,
+    Desc,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountCheck {
+    /// `equals`, `lte`, `gte`, `lt` or `gt`.
+    pub op: super::Op,
+    /// A number or a `{var}` template.
+    pub value: Spanned<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OracleCheck {
+    /// The client-side filter: catalogue items satisfying every predicate.
+    #[serde(default, rename = "where")]
+    pub filter: Vec<Predicate>,
+    /// `same`: the same order as the catalogue (the default order); `any`: as sets.
+    #[serde(default)]
+    pub order: OrderMode,
+    /// Compare with this window of the filtered catalogue (for marker/limit cases).
+    #[serde(default)]
+    pub skip: usize,
+    #[serde(default)]
+    pub take: Option<usize>,
+    /// The items need only be a leading part of the expected list (a server may clamp a page).
+    #[serde(default)]
+    pub prefix: bool,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderMode {
+    #[default]
+    Any,
+    Same,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkCheck {
+    /// JSON pointer to the link in the body (e.g. `/first`).
+    pub path: Spanned<String>,
+}

@@ -1,0 +1,19 @@
+//! The case model: what a case file, a profile file and a check mean, as plain data.
+//!
+//! This module knows nothing of HTTP or tokio (load apart from run): the loader fills it,
+//! the runner reads it. Every node that a later error may point at keeps its position.
+
+mod case;
+mod check;
+mod predicate;
+mod profile;
+mod query;
+
+pub use case::{Alternative, Auth, Binding, Case, CaseFile, Level, Method, Need, Prefer, Request, SpecRef, WalkSpec};
+pub use check::{Check, CountCheck, LinkCheck, OracleCheck, OrderMode, SortDir, SortKey, SortedBy};
+pub use predicate::{Op, Predicate};
+pub use profile::{NextLink, Profile, ProfileFile};
+pub use query::QueryMap;
+
+/// A value with the position it was written at.
+pub type Spanned<T> = serde_saphyr::Spanned<T>;

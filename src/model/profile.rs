@@ -1,0 +1,45 @@
+//! A profile: one API family's collection shape, endpoint and documents, read from
+//! `cases/<profile>/profile.yaml` so that the generic runner needs no per-family code.
+
+use serde::Deserialize;
+
+use super::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileFile {
+    pub profile: Spanned<Profile>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// `image-v2`, `compute-v2`, `ims`: the first segment of every case id of the profile.
+    pub name: String,
+    pub title: String,
+    /// Which configured endpoint the profile talks to (`image`, `compute`, `ims`).
+    pub endpoint: String,
+    /// The seed documents cases of this profile may cite.
+    pub docs: Vec<String>,
+    /// The list request used for discovery and as the unpaged reference.
+    pub list_path: String,
+    /// JSON pointer to the item array in a list body.
+    pub items: String,
+    /// JSON pointer to an item's id.
+    pub id: String,
+    pub next: NextLink,
+    pub limit_param: String,
+    pub marker_param: String,
+    /// A limit large enough for an "unpaged" list (the server may still page it).
+    pub large_limit: u64,
+}
+
+/// Where a list body carries the link to the next page.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum NextLink {
+    /// A string at a JSON pointer (`/next` in Glance).
+    Pointer(String),
+    /// An array of `{rel, href}` objects at a pointer (`/images_links` in Nova).
+    Links { at: String, rel: String },
+}

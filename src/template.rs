@@ -1,0 +1,196 @@
+//! `{var}` templates in case files: paths, query values, headers and check values.
+//!
+//! `{name}` is a bound value, `{name./ptr}` reads a JSON pointer inside a bound object,
+//! `{{` and `}}` are literal braces. A string that is exactly one template yields the bound
+//! value with its JSON type (so `value: "{size}"` compares as a number).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// Built-in variables every case may use.
+pub const BUILTINS: &[&str] = &["catalogue_count"];
+/// The variable naming the current item inside `every_item` values.
+pub const ITEM: &str = "item";
+
+pub type Vars = BTreeMap<String, Value>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ref {
+    pub var: String,
+    pub pointer: Option<String>,
+}
+
+enum Piece<'a> {
+    Lit(std::borrow::Cow<'a, str>),
+    Var(Ref),
+}
+
+fn pieces(s: &str) -> Result<Vec<Piece<'_>>, String> {
+    let mut out = Vec::new();
+    let mut lit = String::new();
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '{' if matches!(chars.peek(), Some((_, '{'))) => {
+                chars.next();
+                lit.push('{');
+            }
+            '}' if matches!(chars.peek(), Some((_, '}'))) => {
+                chars.next();
+                lit.push('}');
+            }
+            '{' => {
+                let rest = &s[i + 1..];
+                let end = rest
+                    .find('}')
+                    .ok_or_else(|| format!("unclosed `{{` in template `{s}`"))?;
+                let inner = &rest[..end];
+                for _ in 0..inner.chars().count() + 1 {
+                    chars.next();
+                }
+                let (var, pointer) = match inner.split_once('.') {
+                    Some((v, p)) => (v, Some(p.to_string())),
+                    None => (inner, None),
+                };
+                let valid = !var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if !valid {
+                    return Err(format!(
+                        "`{{{inner}}}` is not a variable (expected `{{name}}` or `{{name./pointer}}`)"
+                    ));
+                }
+                if let Some(p) = &pointer
+                    && !p.is_empty()
+                    && !p.starts_with('/')
+                {
+                    return Err(format!("`{{{inner}}}`: a pointer after `.` must start with `/`"));
+                }
+                if !lit.is_empty() {
+                    out.push(Piece::Lit(std::mem::take(&mut lit).into()));
+                }
+                out.push(Piece::Var(Ref {
+                    var: var.to_string(),
+                    pointer,
+                }));
+            }
+            '}' => return Err(format!("unmatched `}}` in template `{s}` (write `}}}}` for a brace)")),
+            c => lit.push(c),
+        }
+    }
+    if !lit.is_empty() {
+        out.push(Piece::Lit(lit.into()));
+    }
+    Ok(out)
+}
+
+/// The variables a template string refers to (for load-time validation).
+pub fn references(s: &str) -> Result<Vec<Ref>, String> {
+    Ok(pieces(s)?
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Var(r) => Some(r),
+            Piece::Lit(_) => None,
+        })
+        .collect())
+}
+
+/// Every template reference inside a JSON value (strings at any depth).
+pub fn value_references(v: &Value) -> Result<Vec<Ref>, String> {
+    match v {
+        Value::String(s) => references(s),
+        Value::Array(items) => {
+            let mut out = Vec::new();
+            for i in items {
+                out.extend(value_references(i)?);
+            }
+            Ok(out)
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+fn lookup(r: &Ref, vars: &Vars) -> Result<Value, String> {
+    let v = vars
+        .get(&r.var)
+        .ok_or_else(|| format!("variable `{}` is not bound", r.var))?;
+    match &r.pointer {
+        None => Ok(v.clone()),
+        Some(p) => Ok(v.pointer(p).cloned().unwrap_or(Value::Null)),
+    }
+}
+
+/// A JSON value as it reads inside a URL or a message: strings unquoted.
+pub fn plain(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Renders a template into a string.
+pub fn render_str(s: &str, vars: &Vars) -> Result<String, String> {
+    let mut out = String::new();
+    for p in pieces(s)? {
+        match p {
+            Piece::Lit(l) => out.push_str(&l),
+            Piece::Var(r) => out.push_str(&plain(&lookup(&r, vars)?)),
+        }
+    }
+    Ok(out)
+}
+
+/// Renders templates inside a JSON value; a string that is exactly one template keeps the
+/// bound value's type.
+pub fn render_value(v: &Value, vars: &Vars) -> Result<Value, String> {
+    match v {
+        Value::String(s) => {
+            let ps = pieces(s)?;
+            if let [Piece::Var(r)] = ps.as_slice() {
+                return lookup(r, vars);
+            }
+            Ok(Value::String(render_str(s, vars)?))
+        }
+        Value::Array(items) => items
+            .iter()
+            .map(|i| render_value(i, vars))
+            .collect::<Result<_, _>>()
+            .map(Value::Array),
+        other => Ok(other.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn vars() -> Vars {
+        let mut v = Vars::new();
+        v.insert("name".into(), json!("ubuntu"));
+        v.insert("size".into(), json!(42));
+        v.insert("img".into(), json!({"id": "abc", "tags": ["x"]}));
+        v
+    }
+
+    #[test]
+    fn renders_strings_and_typed_values() {
+        assert_eq!(render_str("/v2/images/{img./id}", &vars()).unwrap(), "/v2/images/abc");
+        assert_eq!(render_str("a{{b}}c", &vars()).unwrap(), "a{b}c");
+        assert_eq!(render_value(&json!("{size}"), &vars()).unwrap(), json!(42));
+        assert_eq!(render_value(&json!("n={size}"), &vars()).unwrap(), json!("n=42"));
+        assert_eq!(
+            render_value(&json!(["{name}", 3]), &vars()).unwrap(),
+            json!(["ubuntu", 3])
+        );
+    }
+
+    #[test]
+    fn rejects_bad_templates() {
+        assert!(references("{unclosed").is_err());
+        assert!(references("a}b").is_err());
+        assert!(references("{bad name}").is_err());
+        assert!(references("{x.id}").is_err());
+        assert!(render_str("{missing}", &vars()).is_err());
+        assert_eq!(references("{a}-{b./c}").unwrap().len(), 2);
+    }
+}
