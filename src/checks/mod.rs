@@ -1,0 +1,113 @@
+//! Checks: generic properties and oracles that turn responses into findings.
+//!
+//! Each check is a pure function of a [`Subject`] (except the link checks, which follow a link),
+//! and returns [`Findings`]: broken rules (FAIL/WARN) apart from things that could not be
+//! checked (ERROR).
+
+mod body;
+mod items;
+mod links;
+mod oracle;
+mod predicate;
+mod schema;
+mod walk;
+
+pub use items::compare as compare_ordering;
+pub use predicate::{describe, eval, value_at};
+
+/// A total order for picking medians: comparable values by their natural order.
+pub fn compare_values(a: &serde_json::Value, b: &serde_json::Value) -> std::cmp::Ordering {
+    items::compare(a, b).unwrap_or(std::cmp::Ordering::Equal)
+}
+pub use schema::validate as validate_schema;
+pub use walk::walk_properties;
+
+use serde_json::Value;
+use url::Url;
+
+use crate::exec::{Catalogue, Exchange, HttpClient, RequestSpec, Response};
+use crate::model::{Check, Profile};
+use crate::template::Vars;
+use crate::verdict::Finding;
+
+/// Findings of one or more checks.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Rules the server broke.
+    pub broken: Vec<Finding>,
+    /// Checks that could not be made.
+    pub errors: Vec<Finding>,
+    /// Extra exchanges worth showing as evidence (e.g. a followed link).
+    pub exchanges: Vec<Exchange>,
+}
+
+impl Findings {
+    pub fn extend(&mut self, other: Findings) {
+        self.broken.extend(other.broken);
+        self.errors.extend(other.errors);
+        self.exchanges.extend(other.exchanges);
+    }
+    pub fn broken(f: Finding) -> Self {
+        Findings {
+            broken: vec![f],
+            ..Default::default()
+        }
+    }
+    pub fn error(f: Finding) -> Self {
+        Findings {
+            errors: vec![f],
+            ..Default::default()
+        }
+    }
+}
+
+/// What checks look at: one response, or the first page plus all items of a walk.
+pub struct Subject<'a> {
+    pub profile: &'a Profile,
+    pub request: &'a RequestSpec,
+    pub response: &'a Response,
+    pub body: Option<&'a Value>,
+    /// The items (of every page for a walk); `None` when the body has no item array.
+    pub items: Option<Vec<&'a Value>>,
+    pub vars: &'a Vars,
+    pub catalogue: Option<&'a Catalogue>,
+}
+
+/// What the link checks need to follow a link.
+pub struct Net<'a> {
+    pub client: &'a HttpClient,
+    pub endpoint: &'a Url,
+}
+
+/// Runs one check.
+pub async fn run(check: &Check, subject: &Subject<'_>, net: &Net<'_>) -> Findings {
+    match check {
+        Check::Body(p) => body::body(p, subject),
+        Check::Header(p) => body::header(p, subject),
+        Check::EveryItem(p) => items::every_item(p, subject),
+        Check::SortedBy(s) => items::sorted_by(s, subject),
+        Check::IdsUnique => items::ids_unique(subject),
+        Check::Count(c) => items::count(c, subject),
+        Check::MatchesCatalogue(o) => oracle::matches_catalogue(o, subject),
+        Check::LinkKeepsQuery(l) => links::keeps_query(l, subject, net),
+        Check::LinkSamePage(l) => links::same_page(l, subject, net).await,
+    }
+}
+
+/// Ids of items as text, for messages.
+pub(crate) fn ids<'v>(items: impl IntoIterator<Item = &'v Value>, id_pointer: &str) -> Vec<String> {
+    items
+        .into_iter()
+        .map(|i| crate::exec::walker_id(i, id_pointer).unwrap_or_else(|| "<no id>".to_string()))
+        .collect()
+}
+
+/// A short list for messages: the first few entries and a count.
+pub(crate) fn short_list(xs: &[String]) -> String {
+    const MAX: usize = 8;
+    if xs.len() <= MAX {
+        format!("[{}]", xs.join(", "))
+    } else {
+        format!("[{}, … {} more]", xs[..MAX].join(", "), xs.len() - MAX)
+    }
+}

@@ -1,0 +1,144 @@
+//! The catalogue oracle: the items must equal what a client computes from the discovered
+//! catalogue — every returned item matches AND nothing that matches is missing.
+
+use serde_json::Value;
+
+use super::{Findings, Subject, eval, ids, short_list, value_at};
+use crate::model::{OracleCheck, OrderMode};
+use crate::template::render_value;
+use crate::verdict::Finding;
+
+pub fn matches_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
+    let label = "matches_catalogue";
+    let Some(catalogue) = subject.catalogue else {
+        return Findings::error(Finding::new(label, "no catalogue was discovered"));
+    };
+    let Some(items) = &subject.items else {
+        return Findings::broken(Finding::new(
+            label,
+            format!("the body has no item array at `{}`", subject.profile.items),
+        ));
+    };
+    let mut filters = Vec::new();
+    for p in &o.filter {
+        let v = match &p.value {
+            None => None,
+            Some(v) => match render_value(&v.value, subject.vars) {
+                Ok(v) => Some(v),
+                Err(e) => return Findings::error(Finding::new(label, format!("cannot render a filter value: {e}"))),
+            },
+        };
+        filters.push((p, v));
+    }
+    let mut expected_items: Vec<&Value> = Vec::new();
+    for item in &catalogue.items {
+        let mut keep = true;
+        for (p, v) in &filters {
+            match eval(p.op, value_at(item, &p.path.value), v.as_ref()) {
+                Ok(true) => {}
+                Ok(false) => {
+                    keep = false;
+                    break;
+                }
+                Err(e) => return Findings::error(Finding::new(label, format!("client-side filter: {e}"))),
+            }
+        }
+        if keep {
+            expected_items.push(item);
+        }
+    }
+    let window: Vec<&Value> = expected_items
+        .into_iter()
+        .skip(o.skip)
+        .take(o.take.unwrap_or(usize::MAX))
+        .collect();
+    let id_ptr = &subject.profile.id;
+    let mut want = ids(window.iter().copied(), id_ptr);
+    let got = ids(items.iter().copied(), id_ptr);
+    if o.prefix && !got.is_empty() && got.len() < want.len() {
+        want.truncate(got.len());
+    }
+    let filter_words: Vec<String> = filters
+        .iter()
+        .map(|(p, v)| super::describe(&p.path.value, p.op, v.as_ref()))
+        .collect();
+    let what = format!(
+        "the catalogue's {} item(s){}{}",
+        want.len(),
+        if filter_words.is_empty() {
+            String::new()
+        } else {
+            format!(" where {}", filter_words.join(" and "))
+        },
+        match (o.skip, o.take) {
+            (0, None) => String::new(),
+            (s, Some(t)) => format!(" (positions {}..{})", s + 1, s + t),
+            (s, None) => format!(" (from position {})", s + 1),
+        }
+    );
+    match o.order {
+        OrderMode::Same => {
+            if want == got {
+                return Findings::default();
+            }
+            let at = want
+                .iter()
+                .zip(&got)
+                .position(|(a, b)| a != b)
+                .unwrap_or(want.len().min(got.len()));
+            Findings::broken(
+                Finding::new(
+                    label,
+                    format!("the items differ from {what}, first at position {}", at + 1),
+                )
+                .expected(format!("{} in catalogue order: {}", want.len(), short_list(&want)))
+                .actual(format!("{}: {}", got.len(), short_list(&got))),
+            )
+        }
+        OrderMode::Any => {
+            let missing: Vec<String> = want.iter().filter(|w| !got.contains(w)).cloned().collect();
+            let extra: Vec<String> = got.iter().filter(|g| !want.contains(g)).cloned().collect();
+            if missing.is_empty() && extra.is_empty() && want.len() == got.len() {
+                return Findings::default();
+            }
+            let mut actual = format!("{} item(s)", got.len());
+            if !missing.is_empty() {
+                actual.push_str(&format!("; missing {}", short_list(&missing)));
+            }
+            if !extra.is_empty() {
+                let shown: Vec<String> = extra
+                    .iter()
+                    .map(|id| {
+                        let item = items.iter().find(|i| ids([**i], id_ptr)[0] == *id);
+                        let detail: Vec<String> = filters
+                            .iter()
+                            .filter_map(|(p, _)| {
+                                item.map(|i| {
+                                    format!(
+                                        "{}={}",
+                                        p.path.value,
+                                        value_at(i, &p.path.value).map_or("absent".into(), Value::to_string)
+                                    )
+                                })
+                            })
+                            .collect();
+                        if detail.is_empty() {
+                            id.clone()
+                        } else {
+                            format!("{id} ({})", detail.join(", "))
+                        }
+                    })
+                    .collect();
+                actual.push_str(&format!("; unexpected {}", short_list(&shown)));
+            }
+            if missing.is_empty() && extra.is_empty() {
+                actual.push_str("; some id repeated");
+            }
+            Findings::broken(
+                Finding::new(label, format!("the items are not {what}"))
+                    .expected(format!("exactly {} item(s): {}", want.len(), short_list(&want)))
+                    .actual(actual),
+            )
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The properties of a whole pagination walk.
+
+use std::collections::HashMap;
+
+use super::links::{kept_params, missing_params};
+use super::{Findings, ids, short_list};
+use crate::exec::{Catalogue, RequestSpec, Walk, WalkEnd, query_pairs};
+use crate::model::{Profile, WalkSpec};
+use crate::verdict::Finding;
+
+/// Checks termination, cycles, duplicates across pages, page sizes, kept query parameters and,
+/// when `reference` is given, that the union of the pages equals the unpaged list.
+pub fn walk_properties(
+    walk: &Walk,
+    spec: &WalkSpec,
+    profile: &Profile,
+    first: &RequestSpec,
+    reference: Option<&Catalogue>,
+) -> Findings {
+    let mut out = Findings::default();
+    match &walk.end {
+        WalkEnd::Finished => {}
+        WalkEnd::Transport(_) => out.errors.push(Finding::new("walk", walk.describe_end())),
+        WalkEnd::Stopped(_) => out
+            .broken
+            .push(Finding::new("walk: every page answers", walk.describe_end()).expected("every page a 2xx list")),
+        WalkEnd::Budget { .. } => out
+            .broken
+            .push(Finding::new("walk: terminates", walk.describe_end()).expected("a last page without a next link")),
+        WalkEnd::CycleUrl { .. } | WalkEnd::CycleMarker { .. } => out
+            .broken
+            .push(Finding::new("walk: no cycle", walk.describe_end()).expected("every next link leads to a new page")),
+        WalkEnd::TooManyBytes { .. } => out.errors.push(Finding::new("walk", walk.describe_end())),
+    }
+
+    // No id on two pages (or twice on one).
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut dups = Vec::new();
+    for (n, page) in walk.pages.iter().enumerate() {
+        for id in ids(page.items.iter(), &profile.id) {
+            if let Some(first_page) = seen.insert(id.clone(), n + 1) {
+                dups.push(format!("{id} on pages {first_page} and {}", n + 1));
+            }
+        }
+    }
+    if !dups.is_empty() {
+        out.broken.push(
+            Finding::new("walk: no duplicate id", "an id appears more than once across the pages")
+                .expected("every id once")
+                .actual(short_list(&dups)),
+        );
+    }
+
+    // Every page holds at most `limit` items (seed 003: "between zero and limit items").
+    let limit = query_pairs(&first.url)
+        .into_iter()
+        .rfind(|(k, _)| *k == profile.limit_param)
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok());
+    if let Some(limit) = limit {
+        let over: Vec<String> = walk
+            .pages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.items.len() > limit)
+            .map(|(n, p)| format!("page {} has {}", n + 1, p.items.len()))
+            .collect();
+        if !over.is_empty() {
+            out.broken.push(
+                Finding::new("walk: page size", "a page holds more items than the limit")
+                    .expected(format!("at most {limit} per page"))
+                    .actual(short_list(&over)),
+            );
+        }
+    }
+
+    // Every next link keeps the original query parameters.
+    if spec.keeps_query {
+        let want = kept_params(first, &profile.marker_param);
+        for (n, page) in walk.pages.iter().enumerate() {
+            let Some(next) = &page.next else { continue };
+            let missing = missing_params(&want, &query_pairs(next));
+            if !missing.is_empty() {
+                out.broken.push(
+                    Finding::new(
+                        "walk: next keeps the query",
+                        format!("page {}'s next link drops query parameters", n + 1),
+                    )
+                    .expected(format!("a next link keeping {}", short_list(&missing)))
+                    .actual(page.next_raw.clone().unwrap_or_default()),
+                );
+                break;
+            }
+        }
+    }
+
+    // The union of the pages equals the unpaged list, same ids in the same order.
+    if let Some(reference) = reference
+        && walk.is_complete()
+    {
+        let got = ids(walk.items(), &profile.id);
+        let want = ids(reference.items.iter(), &profile.id);
+        if got != want {
+            let missing: Vec<String> = want.iter().filter(|w| !got.contains(w)).cloned().collect();
+            let at = want
+                .iter()
+                .zip(&got)
+                .position(|(a, b)| a != b)
+                .unwrap_or(want.len().min(got.len()));
+            let mut actual = format!("{} item(s), first difference at position {}", got.len(), at + 1);
+            if !missing.is_empty() {
+                actual.push_str(&format!("; missing {}", short_list(&missing)));
+            }
+            out.broken.push(
+                Finding::new("walk: complete", "the pages do not add up to the unpaged list")
+                    .expected(format!(
+                        "the {} item(s) of the unpaged list ({}), in its order",
+                        want.len(),
+                        reference
+                            .walk
+                            .pages
+                            .first()
+                            .map_or(String::new(), |p| p.exchange.request.url.to_string())
+                    ))
+                    .actual(actual),
+            );
+        }
+    }
+    out
+}

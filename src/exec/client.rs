@@ -1,0 +1,264 @@
+//! The request executor: every request has a timeout, every body a size cap, no redirect is
+//! followed (a redirect could carry the token to another host), and every exchange can be
+//! shown as a runnable curl command without the token.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use url::Url;
+
+use crate::model::{Auth, Method};
+use crate::redact::Secret;
+
+/// A token no server issued, for `auth: invalid`; not a secret.
+pub const INVALID_TOKEN: &str = "imgconform-invalid-token-0000000000000000";
+
+#[derive(Clone, Debug)]
+pub struct HttpLimits {
+    pub timeout: Duration,
+    pub max_body: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            timeout: Duration::from_secs(30),
+            max_body: 16 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RequestSpec {
+    pub method: Method,
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub auth: Auth,
+}
+
+impl RequestSpec {
+    pub fn get(url: Url) -> Self {
+        RequestSpec {
+            method: Method::Get,
+            url,
+            headers: Vec::new(),
+            auth: Auth::Token,
+        }
+    }
+
+    /// The request as a shell command; the token is the shell variable `$OS_TOKEN`.
+    pub fn curl(&self) -> String {
+        let mut parts = vec!["curl -sS -i".to_string()];
+        if self.method != Method::Get {
+            parts.push(format!("-X {}", self.method.as_str()));
+        }
+        let has_accept = self.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("accept"));
+        if !has_accept {
+            parts.push(format!("-H {}", shell_quote("Accept: application/json")));
+        }
+        for (k, v) in &self.headers {
+            parts.push(format!("-H {}", shell_quote(&format!("{k}: {v}"))));
+        }
+        match self.auth {
+            Auth::Token => parts.push("-H \"X-Auth-Token: $OS_TOKEN\"".to_string()),
+            Auth::Invalid => parts.push(format!("-H {}", shell_quote(&format!("X-Auth-Token: {INVALID_TOKEN}")))),
+            Auth::None => {}
+        }
+        parts.push(shell_quote(self.url.as_str()));
+        parts.join(" ")
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.header("content-type").unwrap_or("")
+    }
+
+    /// The body as JSON, or why it is not.
+    pub fn json(&self) -> Result<Value, String> {
+        if self.body.is_empty() {
+            return Err("the body is empty".into());
+        }
+        serde_json::from_slice(&self.body).map_err(|e| format!("the body is not JSON ({e})"))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    Timeout(Duration),
+    BodyTooLarge { cap: usize },
+    Connect(String),
+    Other(String),
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Timeout(d) => write!(f, "no complete answer within {} s (timeout)", d.as_secs_f64()),
+            TransportError::BodyTooLarge { cap } => write!(f, "the body exceeds the {cap}-byte cap; reading stopped"),
+            TransportError::Connect(e) => write!(f, "could not connect: {e}"),
+            TransportError::Other(e) => write!(f, "transport error: {e}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    pub request: RequestSpec,
+    pub result: Result<Response, TransportError>,
+    pub elapsed: Duration,
+}
+
+impl Exchange {
+    pub fn response(&self) -> Option<&Response> {
+        self.result.as_ref().ok()
+    }
+    pub fn status(&self) -> Option<u16> {
+        self.response().map(|r| r.status)
+    }
+}
+
+/// The shared client of a run.
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+    limits: HttpLimits,
+    token: Option<Secret>,
+}
+
+impl HttpClient {
+    pub fn new(limits: HttpLimits, token: Option<Secret>) -> anyhow::Result<Self> {
+        crate::tls::install_crypto_provider();
+        let inner = reqwest::Client::builder()
+            .timeout(limits.timeout)
+            .connect_timeout(limits.timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("imgconform/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))?;
+        Ok(HttpClient { inner, limits, token })
+    }
+
+    pub fn limits(&self) -> &HttpLimits {
+        &self.limits
+    }
+
+    pub async fn send(&self, request: RequestSpec) -> Exchange {
+        let started = Instant::now();
+        let result = tokio::time::timeout(self.limits.timeout, self.send_inner(&request))
+            .await
+            .unwrap_or(Err(TransportError::Timeout(self.limits.timeout)));
+        Exchange {
+            request,
+            result,
+            elapsed: started.elapsed(),
+        }
+    }
+
+    async fn send_inner(&self, request: &RequestSpec) -> Result<Response, TransportError> {
+        let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
+            .map_err(|e| TransportError::Other(e.to_string()))?;
+        let mut builder = self.inner.request(method, request.url.clone());
+        if !request.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("accept")) {
+            builder = builder.header("Accept", "application/json");
+        }
+        for (k, v) in &request.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        match request.auth {
+            Auth::Token => {
+                if let Some(t) = &self.token {
+                    builder = builder.header("X-Auth-Token", t.expose());
+                }
+            }
+            Auth::Invalid => builder = builder.header("X-Auth-Token", INVALID_TOKEN),
+            Auth::None => {}
+        }
+        let resp = builder.send().await.map_err(|e| classify(&e, self.limits.timeout))?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let cap = self.limits.max_body;
+        if resp.content_length().is_some_and(|n| n > cap as u64) {
+            return Err(TransportError::BodyTooLarge { cap });
+        }
+        let mut body = Vec::new();
+        let mut resp = resp;
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, self.limits.timeout))? {
+            if body.len() + chunk.len() > cap {
+                return Err(TransportError::BodyTooLarge { cap });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Response { status, headers, body })
+    }
+}
+
+/// Transport errors in words a provider understands; the URL is shown elsewhere already and
+/// reqwest's text may repeat it, which is harmless (URLs never carry the token).
+fn classify(e: &reqwest::Error, timeout: Duration) -> TransportError {
+    if e.is_timeout() {
+        TransportError::Timeout(timeout)
+    } else if e.is_connect() {
+        TransportError::Connect(error_chain(e))
+    } else {
+        TransportError::Other(error_chain(e))
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curl_shows_the_token_as_a_variable() {
+        let mut r = RequestSpec::get(Url::parse("http://h/image/v2/images?limit=1").unwrap());
+        assert_eq!(
+            r.curl(),
+            "curl -sS -i -H 'Accept: application/json' -H \"X-Auth-Token: $OS_TOKEN\" 'http://h/image/v2/images?limit=1'"
+        );
+        r.method = Method::Delete;
+        r.auth = Auth::None;
+        assert_eq!(
+            r.curl(),
+            "curl -sS -i -X DELETE -H 'Accept: application/json' 'http://h/image/v2/images?limit=1'"
+        );
+    }
+}

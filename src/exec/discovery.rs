@@ -1,0 +1,98 @@
+//! Unpaged lists, discovered once per run and shared by every case that needs them.
+//!
+//! The catalogue (the profile's list with no filter) drives the property oracles: filter values
+//! are picked from what the target actually serves, and expected results are computed from it
+//! client-side. A walk's "unpaged" reference (the same query with a large limit) is cached the
+//! same way, keyed by profile and query.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use tokio::sync::OnceCell;
+use url::Url;
+
+use super::client::{HttpClient, RequestSpec};
+use super::walker::{Walk, Walker};
+use crate::model::Profile;
+
+/// The result of walking an unpaged list to its end.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    pub items: Vec<Value>,
+    pub walk: Walk,
+}
+
+/// Failure to obtain an unpaged list: the walk as far as it went.
+pub type DiscoveryResult = Result<Arc<Catalogue>, Arc<Walk>>;
+
+#[derive(Default)]
+pub struct Discovery {
+    cells: Mutex<HashMap<String, Arc<OnceCell<DiscoveryResult>>>>,
+}
+
+impl Discovery {
+    /// The unpaged list of `profile` under `query` (the limit is replaced by the profile's
+    /// large limit and any marker dropped), walked once per run.
+    pub async fn unpaged(
+        &self,
+        client: &HttpClient,
+        profile: &Profile,
+        endpoint: &Url,
+        query: &[(String, String)],
+        max_pages: usize,
+    ) -> DiscoveryResult {
+        let mut pairs: Vec<(String, String)> = query
+            .iter()
+            .filter(|(k, _)| *k != profile.limit_param && *k != profile.marker_param)
+            .cloned()
+            .collect();
+        pairs.push((profile.limit_param.clone(), profile.large_limit.to_string()));
+        let key = format!("{}?{}", profile.name, encode(&pairs));
+        let cell = {
+            let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+            cells.entry(key).or_default().clone()
+        };
+        cell.get_or_init(|| async {
+            let url = list_url(endpoint, &profile.list_path, &pairs).map_err(|_| {
+                Arc::new(Walk {
+                    pages: Vec::new(),
+                    end: super::WalkEnd::Stopped(format!("bad list URL under {endpoint}")),
+                })
+            })?;
+            let walker = Walker {
+                client,
+                profile,
+                endpoint,
+                max_pages,
+                validator: None,
+            };
+            let walk = walker.walk(RequestSpec::get(url)).await;
+            if walk.is_complete() {
+                let items = walk.items().cloned().collect();
+                Ok(Arc::new(Catalogue { items, walk }))
+            } else {
+                Err(Arc::new(walk))
+            }
+        })
+        .await
+        .clone()
+    }
+}
+
+/// Encodes query pairs the way Glance does (`:` → `%3A`, space → `+`).
+pub fn encode(pairs: &[(String, String)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// `endpoint` + `path` + the encoded query.
+pub fn list_url(endpoint: &Url, path: &str, pairs: &[(String, String)]) -> Result<Url, String> {
+    let mut s = format!("{}{}", endpoint.as_str().trim_end_matches('/'), path);
+    if !pairs.is_empty() {
+        s.push('?');
+        s.push_str(&encode(pairs));
+    }
+    Url::parse(&s).map_err(|e| format!("`{s}` is not a valid URL: {e}"))
+}

@@ -1,0 +1,12 @@
+//! Talking to the target: the HTTP client with its limits, the one pagination walker, and the
+//! run-wide cache of unpaged lists (catalogue discovery).
+
+mod client;
+mod discovery;
+mod links;
+mod walker;
+
+pub use client::{Exchange, HttpClient, HttpLimits, INVALID_TOKEN, RequestSpec, Response, TransportError};
+pub use discovery::{Catalogue, Discovery, DiscoveryResult, encode, list_url};
+pub use links::{query_pairs, resolve_link};
+pub use walker::{Page, Walk, WalkEnd, Walker, id_of as walker_id, next_link};

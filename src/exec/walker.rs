@@ -1,0 +1,337 @@
+//! The one pagination walker: follow the profile's next link from a first request to the end.
+//!
+//! It never trusts the target: a page budget bounds the walk, a repeated URL or marker ends it
+//! as a cycle, the bytes read over the whole walk are capped, and every page is kept as a trace
+//! line so a failing verdict can show where the walk went wrong. Judging the walk (duplicates,
+//! page sizes, kept query parameters, completeness) is `checks::walk`'s job.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use url::Url;
+
+use super::client::{Exchange, HttpClient, RequestSpec, TransportError};
+use super::links::resolve_link;
+use crate::model::{NextLink, Profile};
+use crate::verdict::PageTrace;
+
+/// One fetched page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The exchange; its body is kept only for the first and the last page (memory bound).
+    pub exchange: Exchange,
+    pub body: Option<Value>,
+    pub items: Vec<Value>,
+    /// The next link as written by the server, and resolved.
+    pub next_raw: Option<String>,
+    pub next: Option<Url>,
+    /// Schema errors of this page's body, when the walker was given a validator.
+    pub schema_errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WalkEnd {
+    /// The last page had no next link.
+    Finished,
+    /// The network failed on the last page.
+    Transport(TransportError),
+    /// The last page could not be used (status, body, next link); the reason says why.
+    Stopped(String),
+    /// The page budget ran out with a next link still present.
+    Budget { max_pages: usize },
+    /// A next link repeated the URL of an earlier page.
+    CycleUrl {
+        url: String,
+        first_page: usize,
+        again_page: usize,
+    },
+    /// A next link repeated the marker of an earlier next link.
+    CycleMarker {
+        marker: String,
+        first_page: usize,
+        again_page: usize,
+    },
+    /// More bytes than the walk budget allows.
+    TooManyBytes { cap: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct Walk {
+    pub pages: Vec<Page>,
+    pub end: WalkEnd,
+}
+
+impl Walk {
+    /// All items of the pages that were read, in order.
+    pub fn items(&self) -> impl Iterator<Item = &Value> {
+        self.pages.iter().flat_map(|p| p.items.iter())
+    }
+
+    pub fn first(&self) -> Option<&Page> {
+        self.pages.first()
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.end == WalkEnd::Finished
+    }
+
+    pub fn trace(&self, id_pointer: &str) -> Vec<PageTrace> {
+        self.pages
+            .iter()
+            .map(|p| PageTrace {
+                url: p.exchange.request.url.to_string(),
+                status: match &p.exchange.result {
+                    Ok(r) => r.status.to_string(),
+                    Err(e) => format!("error: {e}"),
+                },
+                count: p.items.len(),
+                first_id: p.items.first().and_then(|i| id_of(i, id_pointer)),
+                last_id: p.items.last().and_then(|i| id_of(i, id_pointer)),
+                next: p.next_raw.clone(),
+            })
+            .collect()
+    }
+
+    /// The end of the walk in words.
+    pub fn describe_end(&self) -> String {
+        match &self.end {
+            WalkEnd::Finished => format!("finished after {} page(s)", self.pages.len()),
+            WalkEnd::Transport(e) => format!("page {} failed: {e}", self.pages.len()),
+            WalkEnd::Stopped(r) => format!("stopped at page {}: {r}", self.pages.len()),
+            WalkEnd::Budget { max_pages } => {
+                format!("still had a next link after the page budget of {max_pages} pages")
+            }
+            WalkEnd::CycleUrl {
+                url,
+                first_page,
+                again_page,
+            } => {
+                format!("cycle: page {again_page}'s next link is page {first_page}'s URL again ({url})")
+            }
+            WalkEnd::CycleMarker {
+                marker,
+                first_page,
+                again_page,
+            } => {
+                format!("cycle: page {again_page}'s next link repeats the marker of page {first_page}'s ({marker})")
+            }
+            WalkEnd::TooManyBytes { cap } => format!("the walk read more than {cap} bytes in all; stopped"),
+        }
+    }
+}
+
+/// An item's id as text (ids are strings in every profile; numbers are shown as written).
+pub fn id_of(item: &Value, id_pointer: &str) -> Option<String> {
+    match item.pointer(id_pointer)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+pub struct Walker<'a> {
+    pub client: &'a HttpClient,
+    pub profile: &'a Profile,
+    pub endpoint: &'a Url,
+    pub max_pages: usize,
+    /// Validates every page body as it arrives (bodies of middle pages are not kept).
+    pub validator: Option<&'a jsonschema::Validator>,
+}
+
+impl Walker<'_> {
+    /// Walks from `first`. Later pages reuse the first request's method, headers and auth.
+    pub async fn walk(&self, first: RequestSpec) -> Walk {
+        let max_bytes = self.client.limits().max_body.saturating_mul(4).max(64 * 1024 * 1024);
+        let mut pages: Vec<Page> = Vec::new();
+        let mut seen_urls: HashMap<String, usize> = HashMap::new();
+        let mut seen_markers: HashMap<String, usize> = HashMap::new();
+        let mut bytes = 0usize;
+        let mut request = first.clone();
+        loop {
+            let page_no = pages.len() + 1;
+            seen_urls.insert(request.url.to_string(), page_no);
+            let exchange = self.client.send(request.clone()).await;
+            let response = match &exchange.result {
+                Ok(r) => r.clone(),
+                Err(e) => {
+                    let end = WalkEnd::Transport(e.clone());
+                    pages.push(Page {
+                        exchange,
+                        body: None,
+                        items: Vec::new(),
+                        next_raw: None,
+                        next: None,
+                        schema_errors: Vec::new(),
+                    });
+                    return Walk { pages, end };
+                }
+            };
+            bytes += response.body.len();
+            let mut page = Page {
+                exchange,
+                body: None,
+                items: Vec::new(),
+                next_raw: None,
+                next: None,
+                schema_errors: Vec::new(),
+            };
+            if !(200..300).contains(&response.status) {
+                pages.push(page);
+                return Walk {
+                    pages,
+                    end: WalkEnd::Stopped(format!("status {}", response.status)),
+                };
+            }
+            let body = match response.json() {
+                Ok(b) => b,
+                Err(e) => {
+                    pages.push(page);
+                    return Walk {
+                        pages,
+                        end: WalkEnd::Stopped(e),
+                    };
+                }
+            };
+            if let Some(v) = self.validator {
+                page.schema_errors = v
+                    .iter_errors(&body)
+                    .take(10)
+                    .map(|e| {
+                        let at = e.instance_path().to_string();
+                        format!(
+                            "{}: {} [schema {}]",
+                            if at.is_empty() { "(root)" } else { &at },
+                            e,
+                            e.schema_path()
+                        )
+                    })
+                    .collect();
+            }
+            match body.pointer(&self.profile.items) {
+                Some(Value::Array(items)) => page.items = items.clone(),
+                _ => {
+                    page.body = Some(body);
+                    pages.push(page);
+                    let why = format!("the body has no item array at `{}`", self.profile.items);
+                    return Walk {
+                        pages,
+                        end: WalkEnd::Stopped(why),
+                    };
+                }
+            }
+            let next = next_link(&body, &self.profile.next);
+            page.body = Some(body);
+            let next_raw = match next {
+                Ok(n) => n,
+                Err(why) => {
+                    pages.push(page);
+                    return Walk {
+                        pages,
+                        end: WalkEnd::Stopped(why),
+                    };
+                }
+            };
+            page.next_raw = next_raw.clone();
+            let Some(raw) = next_raw else {
+                pages.push(page);
+                return Walk {
+                    pages,
+                    end: WalkEnd::Finished,
+                };
+            };
+            let next_url = match resolve_link(self.endpoint, &raw) {
+                Ok(u) => u,
+                Err(why) => {
+                    pages.push(page);
+                    return Walk {
+                        pages,
+                        end: WalkEnd::Stopped(format!("bad next link: {why}")),
+                    };
+                }
+            };
+            page.next = Some(next_url.clone());
+            // Only the first and the last page keep their bodies and raw bytes.
+            if pages.len() > 1
+                && let Some(prev) = pages.last_mut()
+            {
+                prev.body = None;
+                if let Ok(r) = &mut prev.exchange.result {
+                    r.body = Vec::new();
+                }
+            }
+            pages.push(page);
+
+            if let Some(&first_page) = seen_urls.get(next_url.as_str()) {
+                let end = WalkEnd::CycleUrl {
+                    url: next_url.to_string(),
+                    first_page,
+                    again_page: page_no,
+                };
+                return Walk { pages, end };
+            }
+            if let Some(marker) = next_url
+                .query_pairs()
+                .find(|(k, _)| k == self.profile.marker_param.as_str())
+                .map(|(_, v)| v.into_owned())
+            {
+                if let Some(&first_page) = seen_markers.get(&marker) {
+                    return Walk {
+                        pages,
+                        end: WalkEnd::CycleMarker {
+                            marker,
+                            first_page,
+                            again_page: page_no,
+                        },
+                    };
+                }
+                seen_markers.insert(marker, page_no);
+            }
+            if pages.len() >= self.max_pages {
+                return Walk {
+                    pages,
+                    end: WalkEnd::Budget {
+                        max_pages: self.max_pages,
+                    },
+                };
+            }
+            if bytes > max_bytes {
+                return Walk {
+                    pages,
+                    end: WalkEnd::TooManyBytes { cap: max_bytes },
+                };
+            }
+            request = RequestSpec {
+                url: next_url,
+                ..first.clone()
+            };
+        }
+    }
+}
+
+/// Reads the next link of a list body; `Ok(None)` when there is none.
+pub fn next_link(body: &Value, how: &NextLink) -> Result<Option<String>, String> {
+    match how {
+        NextLink::Pointer(p) => match body.pointer(p) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(format!("`{p}` is not a string: {other}")),
+        },
+        NextLink::Links { at, rel } => match body.pointer(at) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(links)) => {
+                let hrefs: Vec<&Value> = links
+                    .iter()
+                    .filter(|l| l.get("rel").and_then(Value::as_str) == Some(rel.as_str()))
+                    .filter_map(|l| l.get("href"))
+                    .collect();
+                match hrefs.as_slice() {
+                    [] => Ok(None),
+                    [Value::String(s)] => Ok(Some(s.clone())),
+                    [_] => Err(format!("the `{rel}` link's href is not a string")),
+                    _ => Err(format!("`{at}` has more than one `{rel}` link")),
+                }
+            }
+            Some(other) => Err(format!("`{at}` is not an array: {other}")),
+        },
+    }
+}

@@ -1,0 +1,355 @@
+//! Running one case against the target: discovery and binding, the request or walk, the
+//! choice of the acceptable alternative, the checks, and the verdict with its evidence.
+
+mod bind;
+mod evidence;
+mod request;
+
+pub use evidence::exchange_evidence;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde_json::Value;
+use url::Url;
+
+use crate::checks::{self, Findings, Net, Subject};
+use crate::exec::{Catalogue, Discovery, Exchange, HttpClient, Walk, Walker};
+use crate::loader::SchemaSet;
+use crate::model::{Alternative, Case, Check, Need, Profile, Spanned};
+use crate::template::{self, Vars};
+use crate::verdict::{Evidence, Finding, Outcome, Verdict};
+
+/// Everything shared by the cases of one run.
+pub struct RunContext {
+    pub client: HttpClient,
+    /// Endpoint URLs by kind (`image`, `compute`, `ims`).
+    pub endpoints: BTreeMap<String, Url>,
+    pub profiles: BTreeMap<String, Profile>,
+    pub schemas: SchemaSet,
+    pub discovery: Discovery,
+    /// The page budget of a walk.
+    pub max_pages: usize,
+}
+
+/// How the alternatives read in a failure report.
+pub fn describe_alternatives(case: &Case) -> Vec<String> {
+    case.expect
+        .iter()
+        .map(|a| {
+            let a = &a.value;
+            let codes: Vec<String> = a.status.iter().map(u16::to_string).collect();
+            let mut s = format!("status {}", codes.join(" or "));
+            if let Some(schema) = &a.schema {
+                s.push_str(&format!(", body matching {}", schema.value));
+            }
+            if !a.checks.is_empty() {
+                let names: Vec<&str> = a.checks.iter().map(|c| c.value.name()).collect();
+                s.push_str(&format!(", checks: {}", names.join(", ")));
+            }
+            if let Some(b) = &a.because {
+                s.push_str(&format!(" — {b}"));
+            }
+            s
+        })
+        .collect()
+}
+
+/// Whether the case cannot be judged without the catalogue (bindings, oracles, its size in a
+/// template). A case that only `needs` a minimum size can still be judged when discovery fails.
+fn judged_with_catalogue(case: &Case) -> bool {
+    let in_templates = |s: &str| template::references(s).is_ok_and(|r| r.iter().any(|r| r.var == "catalogue_count"));
+    !case.bind.is_empty()
+        || in_templates(&case.request.path.value)
+        || case.request.query.0.iter().any(|(_, v)| {
+            template::value_references(&v.value).is_ok_and(|r| r.iter().any(|r| r.var == "catalogue_count"))
+        })
+        || case.expect.iter().any(|a| {
+            a.value.checks.iter().any(|c| match &c.value {
+                Check::MatchesCatalogue(_) => true,
+                Check::Count(c) => template::value_references(&c.value.value)
+                    .is_ok_and(|r| r.iter().any(|r| r.var == "catalogue_count")),
+                _ => false,
+            })
+        })
+}
+
+/// Runs one case; never panics on anything the target sends.
+pub async fn run_case(ctx: &RunContext, case: &Case) -> Outcome {
+    let started = Instant::now();
+    let mut outcome = run_inner(ctx, case).await;
+    outcome.duration = started.elapsed();
+    if outcome.expected.is_empty() && !matches!(outcome.verdict, Verdict::Skip(_)) {
+        outcome.expected = describe_alternatives(case);
+    }
+    outcome
+}
+
+async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
+    let Some(profile) = ctx.profiles.get(&case.profile.value) else {
+        return Outcome::error(
+            Finding::new("profile", format!("unknown profile `{}`", case.profile.value)),
+            Evidence::default(),
+        );
+    };
+    let Some(endpoint) = ctx.endpoints.get(&profile.endpoint) else {
+        return Outcome::skip(format!(
+            "no `{}` endpoint configured for profile {} (give --{}-url)",
+            profile.endpoint, profile.name, profile.endpoint
+        ));
+    };
+
+    let mut vars = Vars::new();
+    let mut catalogue = None;
+    let judged_with = judged_with_catalogue(case);
+    if judged_with || !case.needs.is_empty() {
+        match ctx
+            .discovery
+            .unpaged(&ctx.client, profile, endpoint, &[], ctx.max_pages)
+            .await
+        {
+            Ok(c) => {
+                vars.insert("catalogue_count".into(), Value::from(c.items.len()));
+                catalogue = Some(c);
+            }
+            Err(walk) if judged_with => {
+                let why = format!(
+                    "catalogue discovery (walking {}) failed: {}",
+                    profile.list_path,
+                    walk.describe_end()
+                );
+                return Outcome::error(Finding::new("discovery", why), walk_evidence(&walk, profile, None));
+            }
+            // Only `needs` wanted the catalogue: the case's own request will show what is wrong.
+            Err(_) => {}
+        }
+    }
+    let count = catalogue.as_ref().map_or(0, |c| c.items.len());
+    for need in &case.needs {
+        match &need.value {
+            Need::CatalogueAtLeast(n) if catalogue.is_some() && count < *n => {
+                return Outcome::skip(format!("needs at least {n} images; the catalogue has {count}"));
+            }
+            Need::CatalogueAtLeast(_) => {}
+        }
+    }
+    for (name, b) in &case.bind {
+        let items = catalogue.as_ref().map_or(&[][..], |c| &c.items[..]);
+        match bind::resolve(&b.value, items) {
+            Ok(Some(v)) => {
+                vars.insert(name.clone(), v);
+            }
+            Ok(None) => {
+                return Outcome::skip(format!(
+                    "needs {}: none in the discovered catalogue of {count} images",
+                    b.value.need
+                ));
+            }
+            Err(e) => return Outcome::error(Finding::new(format!("bind {name}"), e), Evidence::default()),
+        }
+    }
+
+    let request = match request::build(case, endpoint, &vars) {
+        Ok(r) => r,
+        Err(e) => return Outcome::error(Finding::new("request", e), Evidence::default()),
+    };
+
+    let net = Net {
+        client: &ctx.client,
+        endpoint,
+    };
+    if let Some(walk_spec) = &case.walk {
+        // The walker validates each page against the schema of the 2xx alternative.
+        let validator = case
+            .expect
+            .iter()
+            .find(|a| a.value.status.iter().any(|s| (200..300).contains(s)))
+            .and_then(|a| a.value.schema.as_ref())
+            .and_then(|s| ctx.schemas.get(&s.value))
+            .map(|v| &**v);
+        let walker = Walker {
+            client: &ctx.client,
+            profile,
+            endpoint,
+            max_pages: walk_spec.max_pages.unwrap_or(ctx.max_pages),
+            validator,
+        };
+        let walk = walker.walk(request.clone()).await;
+        let Some(first) = walk.first() else {
+            return Outcome::error(Finding::new("walk", "no page was read"), Evidence::default());
+        };
+        let exchange = first.exchange.clone();
+        judge(
+            ctx,
+            case,
+            profile,
+            &exchange,
+            Some(&walk),
+            &vars,
+            catalogue.as_deref(),
+            &net,
+        )
+        .await
+    } else {
+        let exchange = ctx.client.send(request).await;
+        judge(ctx, case, profile, &exchange, None, &vars, catalogue.as_deref(), &net).await
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn judge(
+    ctx: &RunContext,
+    case: &Case,
+    profile: &Profile,
+    exchange: &Exchange,
+    walk: Option<&Walk>,
+    vars: &Vars,
+    catalogue: Option<&Catalogue>,
+    net: &Net<'_>,
+) -> Outcome {
+    let mut evidence = match walk {
+        Some(w) => walk_evidence(w, profile, Some(exchange)),
+        None => Evidence {
+            exchanges: vec![exchange_evidence(exchange)],
+            trace: Vec::new(),
+        },
+    };
+    let response = match &exchange.result {
+        Ok(r) => r,
+        Err(e) => {
+            return Outcome::error(Finding::new("request", e.to_string()), evidence);
+        }
+    };
+    let Some(alt) = case.expect.iter().find(|a| a.value.status.contains(&response.status)) else {
+        let f = Finding::new("status", "the status is none of the acceptable alternatives")
+            .expected(describe_alternatives(case).join("\n  or "))
+            .actual(format!("status {}", response.status));
+        return verdict(case, Findings::broken(f), evidence);
+    };
+    let alt: &Spanned<Alternative> = alt;
+    let parsed = response.json();
+    let body = parsed.as_ref().ok();
+    let mut findings = Findings::default();
+
+    let is_walk_page = walk.is_some() && (200..300).contains(&response.status);
+    if let Some(schema) = &alt.value.schema {
+        match ctx.schemas.get(&schema.value) {
+            None => findings.errors.push(Finding::new(
+                "schema",
+                format!("schema `{}` is not loaded", schema.value),
+            )),
+            Some(v) if !is_walk_page => findings.extend(checks::validate_schema(
+                &schema.value,
+                v,
+                body,
+                parsed.as_ref().err().map(String::as_str),
+            )),
+            Some(_) => {
+                let bad: Vec<String> = walk
+                    .into_iter()
+                    .flat_map(|w| w.pages.iter().enumerate())
+                    .filter(|(_, p)| !p.schema_errors.is_empty())
+                    .map(|(n, p)| format!("page {}: {}", n + 1, p.schema_errors.join("; ")))
+                    .collect();
+                if !bad.is_empty() {
+                    findings.broken.push(
+                        Finding::new(format!("schema {}", schema.value), "a page does not match the schema")
+                            .expected(format!("every page valid against {}", schema.value))
+                            .actual(bad.join("\n")),
+                    );
+                }
+            }
+        }
+    }
+
+    let mut reference = None;
+    if let (Some(w), Some(spec)) = (walk, &case.walk)
+        && is_walk_page
+    {
+        if spec.complete && w.is_complete() {
+            let pairs = crate::exec::query_pairs(&exchange.request.url);
+            match ctx
+                .discovery
+                .unpaged(&ctx.client, profile, net.endpoint, &pairs, ctx.max_pages)
+                .await
+            {
+                Ok(c) => reference = Some(c),
+                Err(ref_walk) => findings.errors.push(Finding::new(
+                    "walk: complete",
+                    format!(
+                        "the unpaged reference list could not be read: {}",
+                        ref_walk.describe_end()
+                    ),
+                )),
+            }
+        }
+        findings.extend(checks::walk_properties(
+            w,
+            spec,
+            profile,
+            &exchange.request,
+            reference.as_deref(),
+        ));
+    }
+
+    let items: Option<Vec<&Value>> = match walk {
+        Some(w) if is_walk_page => Some(w.items().collect()),
+        _ => body
+            .and_then(|b| b.pointer(&profile.items))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect()),
+    };
+    let subject = Subject {
+        profile,
+        request: &exchange.request,
+        response,
+        body,
+        items,
+        vars,
+        catalogue,
+    };
+    for check in &alt.value.checks {
+        findings.extend(checks::run(&check.value, &subject, net).await);
+    }
+    for extra in &findings.exchanges {
+        evidence.exchanges.push(exchange_evidence(extra));
+    }
+    verdict(case, findings, evidence)
+}
+
+fn verdict(case: &Case, findings: Findings, evidence: Evidence) -> Outcome {
+    let verdict = if !findings.broken.is_empty() {
+        Verdict::for_broken(case.level)
+    } else if !findings.errors.is_empty() {
+        Verdict::Error
+    } else {
+        Verdict::Pass
+    };
+    let mut all = findings.broken;
+    all.extend(findings.errors);
+    Outcome {
+        verdict,
+        findings: all,
+        expected: describe_alternatives(case),
+        evidence,
+        duration: Default::default(),
+    }
+}
+
+/// Evidence of a walk: the first exchange (and the last, when the walk ended elsewhere), plus
+/// the page-by-page trace.
+fn walk_evidence(walk: &Walk, profile: &Profile, first: Option<&Exchange>) -> Evidence {
+    let mut exchanges = Vec::new();
+    if let Some(f) = first.or(walk.first().map(|p| &p.exchange)) {
+        exchanges.push(exchange_evidence(f));
+    }
+    if walk.pages.len() > 1
+        && let Some(last) = walk.pages.last()
+    {
+        exchanges.push(exchange_evidence(&last.exchange));
+    }
+    Evidence {
+        exchanges,
+        trace: walk.trace(&profile.id),
+    }
+}

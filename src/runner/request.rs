@@ -1,0 +1,32 @@
+//! Turning a case's request part and the bound variables into a concrete request.
+
+use serde_json::Value;
+use url::Url;
+
+use crate::exec::{RequestSpec, list_url};
+use crate::model::Case;
+use crate::template::{Vars, plain, render_str, render_value};
+
+pub fn build(case: &Case, endpoint: &Url, vars: &Vars) -> Result<RequestSpec, String> {
+    let r = &case.request;
+    let path = render_str(&r.path.value, vars)?;
+    let mut pairs = Vec::new();
+    for (k, v) in &r.query.0 {
+        match render_value(&v.value, vars)? {
+            Value::Array(xs) => pairs.extend(xs.iter().map(|x| (k.clone(), plain(x)))),
+            Value::Null => pairs.push((k.clone(), String::new())),
+            other => pairs.push((k.clone(), plain(&other))),
+        }
+    }
+    let url = list_url(endpoint, &path, &pairs)?;
+    let mut headers = Vec::new();
+    for (k, v) in &r.headers {
+        headers.push((k.clone(), render_str(&v.value, vars)?));
+    }
+    Ok(RequestSpec {
+        method: r.method,
+        url,
+        headers,
+        auth: r.auth,
+    })
+}
