@@ -1,1 +1,52 @@
-//! placeholder: replaced by the mock implementation
+//! The reference mock: an independent implementation of the list-images APIs, the default
+//! target of `imgconform run` and the fixture of the project's own tests.
+//!
+//! It is conforming when no quirk is set, faithful to real Glance where the documents are silent
+//! (`../shared/notes/real-openstack-behaviour.md`), and each [`Quirk`] injects one realistic bug
+//! for the suite to catch. It shares no code with the runner (only `crate::tls` is used by tests)
+//! so that a misreading of the seed cannot hide itself on both sides.
+//!
+//! Layout: `images` (the deterministic catalogue), `listing` (query parsing, filters, sort,
+//! paging), `glance` (HTTP handlers and Glance-style errors), `quirk`, `server` (spawn/serve).
+
+mod glance;
+mod images;
+mod listing;
+mod quirk;
+mod server;
+
+pub use quirk::Quirk;
+pub use server::{RunningMock, router, serve, spawn};
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// The token the mock accepts unless `--token` says otherwise.
+pub const DEFAULT_TOKEN: &str = "imgconform-mock-token";
+/// The catalogue size unless `--images` says otherwise.
+pub const DEFAULT_IMAGES: usize = 40;
+
+#[derive(Clone, Debug)]
+pub struct MockConfig {
+    pub images: usize,
+    pub token: String,
+    pub quirks: BTreeSet<Quirk>,
+    /// Waits this long before every answer: a far-away cloud, for benchmarks.
+    pub latency: Duration,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        MockConfig {
+            images: DEFAULT_IMAGES,
+            token: DEFAULT_TOKEN.to_string(),
+            quirks: BTreeSet::new(),
+            latency: Duration::ZERO,
+        }
+    }
+}
+
+/// A short description of the catalogue for a one-line banner.
+pub fn describe_catalogue(config: &MockConfig) -> String {
+    format!("{} images, deterministic catalogue", config.images)
+}

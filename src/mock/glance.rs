@@ -1,0 +1,209 @@
+//! The HTTP face of the Image API v2 mock, mounted under `/image`: authentication, the list and
+//! single-image routes, the schema documents, 405s, and Glance-style error bodies (JSON only
+//! when the client accepts it, as WebOb negotiates).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::MockConfig;
+use super::images::Image;
+use super::listing;
+use super::quirk::Quirk;
+
+pub struct MockState {
+    pub config: MockConfig,
+    pub images: Vec<Image>,
+    pub requests: AtomicU64,
+}
+
+impl MockState {
+    pub fn new(config: MockConfig) -> Self {
+        let images = super::images::catalogue(config.images);
+        MockState {
+            config,
+            images,
+            requests: AtomicU64::new(0),
+        }
+    }
+    fn quirk(&self, q: Quirk) -> bool {
+        self.config.quirks.contains(&q)
+    }
+}
+
+/// `x-openstack-request-id`, counted so two runs of the mock answer alike.
+pub fn request_id(state: &MockState) -> HeaderValue {
+    let n = state.requests.fetch_add(1, Ordering::Relaxed);
+    HeaderValue::from_str(&format!("req-00000000-0000-4000-8000-{n:012x}")).expect("ascii")
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// A Glance (WebOb) error: JSON with a string `code` when the client accepts JSON, HTML otherwise.
+pub fn error(status: StatusCode, message: &str, headers: &HeaderMap) -> Response {
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let code = format!("{} {reason}", status.as_u16());
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    if wants_json {
+        let body = json!({"message": format!("{message}<br /><br />\n\n\n"), "code": code, "title": reason});
+        return json_response(status, &body);
+    }
+    let html = format!(
+        "<html>\n <head>\n  <title>{code}</title>\n </head>\n <body>\n  <h1>{code}</h1>\n  {message}<br /><br />\n\n\n\n </body>\n</html>"
+    );
+    let mut r = (status, html).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=UTF-8"),
+    );
+    r
+}
+
+/// `None` when the request may proceed; a 401 otherwise.
+fn authenticate(state: &MockState, headers: &HeaderMap) -> Option<Response> {
+    if state.quirk(Quirk::NoAuth) {
+        return None;
+    }
+    let token = headers.get("x-auth-token").and_then(|v| v.to_str().ok());
+    if token == Some(state.config.token.as_str()) {
+        return None;
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let mut r = error(
+        StatusCode::UNAUTHORIZED,
+        "This server could not verify that you are authorized to access the document you requested.",
+        headers,
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"http://{host}/identity\"")) {
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    Some(r)
+}
+
+fn not_allowed(method: &Method, headers: &HeaderMap) -> Response {
+    let mut r = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("The method {method} is not allowed for this resource."),
+        headers,
+    );
+    r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET"));
+    if method == Method::HEAD {
+        *r.body_mut() = Body::empty();
+    }
+    r
+}
+
+pub async fn list_images(
+    State(state): State<Arc<MockState>>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if let Some(denied) = authenticate(&state, &headers) {
+        return denied;
+    }
+    if method != Method::GET {
+        return not_allowed(&method, &headers);
+    }
+    match listing::list(&state.images, query.as_deref().unwrap_or(""), &state.config.quirks) {
+        Err(listing::BadRequest(msg)) => error(StatusCode::BAD_REQUEST, &msg, &headers),
+        Ok(page) => {
+            let mut body = serde_json::Map::new();
+            body.insert(
+                "images".into(),
+                Value::Array(page.images.iter().map(|i| i.to_json()).collect()),
+            );
+            body.insert("first".into(), json!(page.first));
+            body.insert("schema".into(), json!("/v2/schemas/images"));
+            if let Some(next) = page.next {
+                body.insert("next".into(), json!(next));
+            }
+            json_response(StatusCode::OK, &Value::Object(body))
+        }
+    }
+}
+
+pub async fn get_image(
+    State(state): State<Arc<MockState>>,
+    method: Method,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Some(denied) = authenticate(&state, &headers) {
+        return denied;
+    }
+    if method != Method::GET {
+        return not_allowed(&method, &headers);
+    }
+    match state.images.iter().find(|i| i.id == id) {
+        Some(img) => json_response(StatusCode::OK, &img.to_json()),
+        None => error(StatusCode::NOT_FOUND, &format!("No image found with ID {id}"), &headers),
+    }
+}
+
+pub async fn schema(
+    State(state): State<Arc<MockState>>,
+    method: Method,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
+    if let Some(denied) = authenticate(&state, &headers) {
+        return denied;
+    }
+    if method != Method::GET {
+        return not_allowed(&method, &headers);
+    }
+    let image = json!({
+        "name": "image",
+        "additionalProperties": {"type": "string"},
+        "properties": {
+            "id": {"type": "string", "pattern": "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"},
+            "name": {"type": ["null", "string"], "maxLength": 255},
+            "status": {"type": "string", "readOnly": true, "enum": ["queued", "saving", "active", "killed", "deleted", "uploading", "importing", "pending_delete", "deactivated"]},
+            "visibility": {"type": "string", "enum": ["community", "public", "private", "shared"]},
+            "size": {"type": ["null", "integer"], "readOnly": true},
+            "tags": {"type": "array", "items": {"type": "string", "maxLength": 255}},
+            "created_at": {"type": "string", "readOnly": true},
+            "updated_at": {"type": "string", "readOnly": true},
+            "self": {"type": "string", "readOnly": true},
+            "file": {"type": "string", "readOnly": true},
+            "schema": {"type": "string", "readOnly": true}
+        },
+        "links": [{"rel": "self", "href": "{self}"}, {"rel": "enclosure", "href": "{file}"}, {"rel": "describedby", "href": "{schema}"}]
+    });
+    match name.as_str() {
+        "image" => json_response(StatusCode::OK, &image),
+        "images" => json_response(
+            StatusCode::OK,
+            &json!({
+                "name": "images",
+                "properties": {"images": {"type": "array", "items": image}, "schema": {"type": "string"}, "first": {"type": "string"}, "next": {"type": "string"}},
+                "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"}, {"rel": "describedby", "href": "{schema}"}]
+            }),
+        ),
+        _ => error(StatusCode::NOT_FOUND, "The resource could not be found.", &headers),
+    }
+}
+
+pub async fn not_found(State(state): State<Arc<MockState>>, headers: HeaderMap) -> Response {
+    if let Some(denied) = authenticate(&state, &headers) {
+        return denied;
+    }
+    error(StatusCode::NOT_FOUND, "The resource could not be found.", &headers)
+}

@@ -1,0 +1,464 @@
+//! `GET /v2/images` as Glance computes it: parse and validate the query, filter, sort, continue
+//! after the marker, cut the page, and build `first`/`next`. Pure functions, no HTTP.
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use super::images::Image;
+use super::quirk::Quirk;
+
+pub const DEFAULT_LIMIT: usize = 25;
+pub const MAX_LIMIT: usize = 1000;
+const SORT_KEYS: &[&str] = &[
+    "name",
+    "status",
+    "container_format",
+    "disk_format",
+    "size",
+    "id",
+    "created_at",
+    "updated_at",
+];
+/// Parameters that are not filters.
+const CONTROL: &[&str] = &["limit", "marker", "sort_key", "sort_dir", "sort"];
+
+/// A 400 with Glance's message.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BadRequest(pub String);
+
+pub struct Page<'a> {
+    pub images: Vec<&'a Image>,
+    pub first: String,
+    pub next: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Dir {
+    Asc,
+    Desc,
+}
+
+/// Python `int()` on a query value: surrounding blanks and a sign are allowed.
+fn python_int(s: &str) -> Option<i64> {
+    let t = s.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse::<i64>().ok().or_else(|| {
+        if t.starts_with('-') {
+            Some(i64::MIN)
+        } else {
+            Some(i64::MAX)
+        }
+    })
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .map(|n| n.and_utc())
+}
+
+/// `in:a,"b,c"` → ["a", "b,c"]; anything else → [value].
+fn in_values(v: &str) -> Vec<String> {
+    let Some(list) = v.strip_prefix("in:") else {
+        return vec![v.to_string()];
+    };
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in list.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn sort_value(img: &Image, key: &str) -> Option<String> {
+    match key {
+        "name" => img.name.clone(),
+        "status" => Some(img.status.to_string()),
+        "container_format" => Some(img.container_format.to_string()),
+        "disk_format" => Some(img.disk_format.to_string()),
+        "id" => Some(img.id.clone()),
+        _ => None,
+    }
+}
+
+/// Compares two images on one key; nulls are the smallest values (first in asc, last in desc).
+fn cmp_key(a: &Image, b: &Image, key: &str) -> Ordering {
+    match key {
+        "size" => a.size.cmp(&b.size),
+        "created_at" => a.created_at.cmp(&b.created_at),
+        "updated_at" => a.updated_at.cmp(&b.updated_at),
+        k => sort_value(a, k).cmp(&sort_value(b, k)),
+    }
+}
+
+struct Query {
+    pairs: Vec<(String, String)>,
+}
+
+impl Query {
+    fn last(&self, key: &str) -> Option<&str> {
+        self.pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+    fn all(&self, key: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+fn parse_sort(q: &Query, quirks: &BTreeSet<Quirk>) -> Result<Vec<(String, Dir)>, BadRequest> {
+    let keys = q.all("sort_key");
+    let dirs = q.all("sort_dir");
+    let new = q.last("sort");
+    if new.is_some() && (!keys.is_empty() || !dirs.is_empty()) {
+        return Err(BadRequest("Old and new sorting syntax cannot be combined".into()));
+    }
+    let dir_of = |s: &str| match s {
+        "asc" => Ok(Dir::Asc),
+        "desc" => Ok(Dir::Desc),
+        other => Err(BadRequest(format!("Invalid sort direction: {other}"))),
+    };
+    let mut out = Vec::new();
+    if let Some(spec) = new {
+        for part in spec.split(',') {
+            let (k, d) = part.split_once(':').unwrap_or((part, "desc"));
+            out.push((k.to_string(), dir_of(d)?));
+        }
+    } else {
+        if dirs.len() > 1 && dirs.len() != keys.len() {
+            return Err(BadRequest(
+                "Number of sort dirs does not match the number of sort keys".into(),
+            ));
+        }
+        let parsed: Vec<Dir> = dirs.iter().map(|d| dir_of(d)).collect::<Result<_, _>>()?;
+        let keys: Vec<&str> = if keys.is_empty() { vec!["created_at"] } else { keys };
+        for (i, k) in keys.iter().enumerate() {
+            let d = parsed.get(i).or(parsed.first()).copied().unwrap_or(Dir::Desc);
+            out.push((k.to_string(), d));
+        }
+        if q.all("sort_key").is_empty() && parsed.is_empty() && quirks.contains(&Quirk::DefaultOrderAsc) {
+            out = vec![("created_at".to_string(), Dir::Asc)];
+        }
+    }
+    for (k, _) in &out {
+        if !SORT_KEYS.contains(&k.as_str()) {
+            if quirks.contains(&Quirk::UnknownSortKey200) {
+                return Ok(vec![("created_at".to_string(), Dir::Desc)]);
+            }
+            return Err(BadRequest(format!(
+                "Invalid sort key: {k}. It must be one of the following: {}.",
+                SORT_KEYS.join(", ")
+            )));
+        }
+    }
+    if quirks.contains(&Quirk::SortDirIgnored) {
+        for (_, d) in &mut out {
+            *d = Dir::Desc;
+        }
+    }
+    Ok(out)
+}
+
+fn order(a: &Image, b: &Image, sort: &[(String, Dir)]) -> Ordering {
+    for (k, d) in sort {
+        let o = cmp_key(a, b, k);
+        let o = if *d == Dir::Desc { o.reverse() } else { o };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    // A total order: ids break ties in the direction of the last key.
+    let o = a.id.cmp(&b.id);
+    if sort.last().is_some_and(|(_, d)| *d == Dir::Desc) {
+        o.reverse()
+    } else {
+        o
+    }
+}
+
+/// Whether an image passes one filter parameter.
+fn matches(img: &Image, key: &str, value: &str, quirks: &BTreeSet<Quirk>) -> Result<bool, BadRequest> {
+    let any_of = |actual: Option<&str>| in_values(value).iter().any(|v| Some(v.as_str()) == actual);
+    Ok(match key {
+        "name" if quirks.contains(&Quirk::NameFilterCaseInsensitive) => in_values(value).iter().any(|v| {
+            img.name
+                .as_deref()
+                .is_some_and(|n| n.to_lowercase() == v.to_lowercase())
+        }),
+        "name" => any_of(img.name.as_deref()),
+        "status" => any_of(Some(img.status)),
+        "id" => any_of(Some(&img.id)),
+        "disk_format" => any_of(Some(img.disk_format)),
+        "container_format" => any_of(Some(img.container_format)),
+        "owner" => value == img.owner,
+        "checksum" => img.checksum.as_deref() == Some(value),
+        "visibility" => match value {
+            "all" => true,
+            "public" | "private" | "shared" | "community" => img.visibility == value,
+            other => return Err(BadRequest(format!("Invalid visibility value: {other}"))),
+        },
+        "protected" => match value {
+            "true" | "false" => img.protected == (value == "true"),
+            other => {
+                return Err(BadRequest(format!(
+                    "Invalid value '{other}' for 'protected' filter. Valid values are 'true' or 'false'."
+                )));
+            }
+        },
+        "os_hidden" => match value {
+            "true" => false,
+            "false" => true,
+            other => return Err(BadRequest(format!("Invalid value '{other}' for 'os_hidden' filter."))),
+        },
+        "member_status" => match value {
+            "accepted" | "all" => true,
+            // Every share of the mock is accepted: pending/rejected lists leave them out.
+            "pending" | "rejected" => img.visibility != "shared",
+            other => return Err(BadRequest(format!("Invalid status: {other}"))),
+        },
+        "min_ram" => img.min_ram.to_string() == value,
+        "min_disk" => img.min_disk.to_string() == value,
+        "size_min" | "size_max" => {
+            let bound: i64 = value
+                .trim()
+                .parse()
+                .map_err(|_| BadRequest("Unable to filter on a range with a non-numeric value.".into()))?;
+            match img.size {
+                None => false,
+                Some(s) if key == "size_min" && quirks.contains(&Quirk::SizeMinExclusive) => (s as i64) > bound,
+                Some(s) if key == "size_min" => (s as i64) >= bound,
+                Some(s) => (s as i64) <= bound,
+            }
+        }
+        "created_at" | "updated_at" => {
+            let (op, time) = match value.split_once(':') {
+                Some((op, rest)) if op.chars().all(|c| c.is_ascii_alphabetic()) => (op, rest),
+                _ => ("eq", value),
+            };
+            let t = parse_time(time).ok_or_else(|| {
+                BadRequest(format!(
+                    "Bad \"{key}\" query filter format. Use ISO 8601 DateTime notation."
+                ))
+            })?;
+            let actual = if key == "created_at" {
+                img.created_at
+            } else {
+                img.updated_at
+            };
+            match op {
+                "gt" => actual > t,
+                "gte" => actual >= t,
+                "lt" => actual < t,
+                "lte" => actual <= t,
+                "eq" => actual == t,
+                "neq" => actual != t,
+                _ => return Err(BadRequest("Unable to filter on a unknown operator.".into())),
+            }
+        }
+        "changes-since" => {
+            return Err(BadRequest(
+                "The \"changes-since\" filter is no longer available on v2.".into(),
+            ));
+        }
+        "tag" => img.tags.iter().any(|t| t == value),
+        other => img.properties.get(other).is_some_and(|v| v == value),
+    })
+}
+
+fn encode(pairs: &[(String, String)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+fn link(pairs: &[(String, String)]) -> String {
+    if pairs.is_empty() {
+        "/v2/images".to_string()
+    } else {
+        format!("/v2/images?{}", encode(pairs))
+    }
+}
+
+/// Computes one page of the list for a raw query string.
+pub fn list<'a>(catalogue: &'a [Image], raw_query: &str, quirks: &BTreeSet<Quirk>) -> Result<Page<'a>, BadRequest> {
+    let q = Query {
+        pairs: url::form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect(),
+    };
+
+    let limit = match q.last("limit") {
+        None => DEFAULT_LIMIT,
+        Some(raw) => match python_int(raw) {
+            Some(n) if n >= 0 => (n.min(MAX_LIMIT as i64)) as usize,
+            _ if quirks.contains(&Quirk::NegativeLimit200) => DEFAULT_LIMIT,
+            Some(_) => return Err(BadRequest("limit param must be positive".into())),
+            None => return Err(BadRequest("limit param must be an integer".into())),
+        },
+    };
+    let sort = parse_sort(&q, quirks)?;
+
+    let mut images: Vec<&Image> = Vec::new();
+    'images: for img in catalogue {
+        for (k, v) in &q.pairs {
+            if CONTROL.contains(&k.as_str()) {
+                continue;
+            }
+            if !matches(img, k, v, quirks)? {
+                continue 'images;
+            }
+        }
+        images.push(img);
+    }
+    images.sort_by(|a, b| order(a, b, &sort));
+
+    if let Some(marker) = q.last("marker") {
+        match catalogue.iter().find(|i| i.id == marker) {
+            Some(m) => {
+                let keep = if quirks.contains(&Quirk::MarkerInclusive) {
+                    Ordering::Less
+                } else {
+                    Ordering::Equal
+                };
+                images.retain(|i| order(i, m, &sort) > keep);
+            }
+            None if quirks.contains(&Quirk::UnknownMarker200) => {}
+            None => return Err(BadRequest(format!("No image found with ID {marker}"))),
+        }
+    }
+
+    let take = if quirks.contains(&Quirk::LimitOffByOne) {
+        limit + 1
+    } else {
+        limit
+    };
+    images.truncate(take);
+
+    let without_marker: Vec<(String, String)> = q.pairs.iter().filter(|(k, _)| k != "marker").cloned().collect();
+    let first = link(&without_marker);
+    let next = if limit > 0 && images.len() >= take {
+        let mut kept: Vec<(String, String)> = if quirks.contains(&Quirk::NextDropsFilters) {
+            without_marker.iter().filter(|(k, _)| k == "limit").cloned().collect()
+        } else {
+            without_marker.clone()
+        };
+        let last = images.last().map(|i| i.id.clone()).unwrap_or_default();
+        kept.push(("marker".to_string(), last));
+        Some(link(&kept))
+    } else if quirks.contains(&Quirk::NextLoops) {
+        Some(first.clone())
+    } else {
+        None
+    };
+    Ok(Page { images, first, next })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::images::catalogue;
+    use super::*;
+
+    fn none() -> BTreeSet<Quirk> {
+        BTreeSet::new()
+    }
+
+    #[test]
+    fn limits_like_glance() {
+        let c = catalogue(40);
+        assert_eq!(list(&c, "", &none()).unwrap().images.len(), 25);
+        assert_eq!(list(&c, "limit=%2B5", &none()).unwrap().images.len(), 5);
+        assert_eq!(list(&c, "limit=05", &none()).unwrap().images.len(), 5);
+        let zero = list(&c, "limit=0", &none()).unwrap();
+        assert!(zero.images.is_empty() && zero.next.is_none());
+        assert_eq!(
+            list(&c, "limit=-1", &none()).err(),
+            Some(BadRequest("limit param must be positive".into()))
+        );
+        assert!(list(&c, "limit=1.5", &none()).is_err());
+        assert!(list(&c, "limit=", &none()).is_err());
+        assert_eq!(list(&c, "limit=1000000", &none()).unwrap().images.len(), 40);
+    }
+
+    #[test]
+    fn a_full_last_page_has_next_and_the_page_after_is_empty() {
+        let c = catalogue(4);
+        let p = list(&c, "limit=4", &none()).unwrap();
+        let next = p.next.expect("a full page has next");
+        let q = next.trim_start_matches("/v2/images?");
+        let p2 = list(&c, q, &none()).unwrap();
+        assert!(p2.images.is_empty() && p2.next.is_none());
+    }
+
+    #[test]
+    fn walking_every_sort_key_reaches_every_image_once() {
+        let c = catalogue(40);
+        for key in SORT_KEYS {
+            for dir in ["asc", "desc"] {
+                let mut q = format!("limit=3&sort_key={key}&sort_dir={dir}");
+                let mut seen = Vec::new();
+                loop {
+                    let p = list(&c, &q, &none()).unwrap();
+                    seen.extend(p.images.iter().map(|i| i.id.clone()));
+                    match p.next {
+                        Some(n) => q = n.trim_start_matches("/v2/images?").to_string(),
+                        None => break,
+                    }
+                }
+                let unique: BTreeSet<_> = seen.iter().collect();
+                assert_eq!((seen.len(), unique.len()), (40, 40), "{key} {dir}");
+            }
+        }
+    }
+
+    #[test]
+    fn filters_and_errors() {
+        let c = catalogue(40);
+        let names = |q: &str| {
+            list(&c, q, &none())
+                .unwrap()
+                .images
+                .iter()
+                .map(|i| i.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names("name=ubuntu-22.04").len(), 3);
+        assert_eq!(names("name=fedora-40").len(), 1);
+        assert_eq!(names("name=in:cirros,debian-12").len(), 2);
+        assert!(list(&c, "visibility=bogus", &none()).is_err());
+        assert!(list(&c, "sort_key=bogus", &none()).is_err());
+        assert!(list(&c, "sort_dir=ASC", &none()).is_err());
+        assert!(list(&c, "sort=name:asc&sort_key=name", &none()).is_err());
+        assert!(list(&c, "marker=00000000-0000-4000-8000-000000000000", &none()).is_err());
+        assert!(list(&c, "changes-since=2020-01-01T00:00:00Z", &none()).is_err());
+        assert!(list(&c, "created_at=gt:yesterday", &none()).is_err());
+        let size = c[2].size.unwrap();
+        let got = list(&c, &format!("size_min={size}&size_max={size}&limit=100"), &none()).unwrap();
+        assert_eq!(
+            got.images.len(),
+            2,
+            "bounds are inclusive and images 2 and 9 share the size"
+        );
+        let quirky: BTreeSet<Quirk> = [Quirk::SizeMinExclusive].into();
+        assert!(
+            list(&c, &format!("size_min={size}&size_max={size}"), &quirky)
+                .unwrap()
+                .images
+                .is_empty()
+        );
+    }
+}

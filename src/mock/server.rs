@@ -1,0 +1,127 @@
+//! Routing, and running the mock: in the background for `imgconform run` and tests, or in the
+//! foreground for `imgconform mock` until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::any;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::MockConfig;
+use super::glance::{self, MockState};
+
+async fn common_headers(State(state): State<Arc<MockState>>, request: Request, next: Next) -> Response {
+    if !state.config.latency.is_zero() {
+        tokio::time::sleep(state.config.latency).await;
+    }
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .insert("x-openstack-request-id", glance::request_id(&state));
+    response
+}
+
+/// The whole mock: Image API v2 under `/image`.
+pub fn router(config: MockConfig) -> Router {
+    let state = Arc::new(MockState::new(config));
+    Router::new()
+        .route("/image/v2/images", any(glance::list_images))
+        .route("/image/v2/images/{id}", any(glance::get_image))
+        .route("/image/v2/schemas/{name}", any(glance::schema))
+        .fallback(glance::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), common_headers))
+        .with_state(state)
+}
+
+/// A mock serving in the background.
+pub struct RunningMock {
+    pub addr: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningMock {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+    /// The image-v2 endpoint (what a service catalogue would list).
+    pub fn image_url(&self) -> String {
+        format!("{}/image", self.base_url())
+    }
+    /// Stops accepting, lets requests in flight finish, and waits.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Serves on `listener` in the background.
+pub async fn spawn(config: MockConfig, listener: tokio::net::TcpListener) -> anyhow::Result<RunningMock> {
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let app = router(config);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(RunningMock {
+        addr,
+        shutdown: tx,
+        task,
+    })
+}
+
+async fn termination() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+/// `imgconform mock`: prints where to point a client, then serves until Ctrl-C or SIGTERM.
+pub async fn serve(config: MockConfig, listen: SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr()?;
+    let quirks: Vec<&str> = config.quirks.iter().map(|q| q.name()).collect();
+    println!("imgconform mock: {}", super::describe_catalogue(&config));
+    println!("  image-v2 endpoint: http://{addr}/image   (list: http://{addr}/image/v2/images)");
+    println!("  token:             {}   (send it as X-Auth-Token)", config.token);
+    println!(
+        "  quirks:            {}",
+        if quirks.is_empty() {
+            "none".to_string()
+        } else {
+            quirks.join(", ")
+        }
+    );
+    println!("  stop with Ctrl-C");
+    let app = router(config);
+    axum::serve(listener, app).with_graceful_shutdown(termination()).await?;
+    println!("imgconform mock: stopped");
+    Ok(())
+}
