@@ -1,1 +1,23 @@
-fn main() {}
+//! The `imgconform` binary: parse the command line, dispatch, and turn the outcome into one of
+//! the documented exit codes (see `exit_codes`).
+
+use std::process::ExitCode;
+
+use imgconform::cli::{self, Command};
+use imgconform::commands;
+
+fn main() -> ExitCode {
+    imgconform::tls::install_crypto_provider();
+    // libtest-mimic reports a panicking trial as failed; keep the default hook's backtrace
+    // noise off the console but say where it happened.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("imgconform: internal error: {info}");
+    }));
+    let cli = cli::parse();
+    let code = match cli.command {
+        Command::Run(args) => commands::run::run(*args),
+        Command::Mock(args) => commands::mock::mock(&args),
+        Command::Lint(input) => commands::lint::lint(&input),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,124 @@
+//! The command line: `run`, `mock`, `lint` (clap derive). `run` takes libtest's own arguments
+//! (filter, `--exact`, `--skip`, `--list`, `--format`, …) through libtest-mimic, so it feels
+//! like `cargo test`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::exit_codes;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "imgconform",
+    version,
+    about = "Conformance suite for OpenStack-style list-images APIs (image-v2; compute-v2 and ims to come), with a reference mock",
+    after_help = exit_codes::HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the suite against a target (the embedded mock when no URL is given).
+    Run(Box<RunArgs>),
+    /// Serve the reference mock until Ctrl-C.
+    Mock(MockArgs),
+    /// Validate case and schema files; run nothing.
+    Lint(InputArgs),
+}
+
+/// Where cases and schemas come from.
+#[derive(Debug, Args, Clone, Default)]
+pub struct InputArgs {
+    /// Use the cases in DIR instead of the shipped ones (profile definitions stay available).
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+    /// Add the cases in DIR to the shipped ones (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub add_cases: Vec<PathBuf>,
+    /// Use the schemas in DIR instead of the shipped ones.
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// Add (or override by name) schemas from DIR (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub add_schemas: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The Image API v2 endpoint, e.g. http://glance:9292 (no /v2). Without any URL the suite
+    /// runs against the embedded mock.
+    #[arg(long, value_name = "URL")]
+    pub image_url: Option<url::Url>,
+    /// The token sent as X-Auth-Token (never printed).
+    #[arg(long, env = "OS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Write a JUnit XML report to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Seconds before a request without a complete answer is given up (an ERROR).
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// Largest body read, in bytes; a larger body is an ERROR for its case.
+    #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES")]
+    pub max_body: usize,
+    /// Page budget of a pagination walk.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_pages: usize,
+    /// Catalogue size of the embedded mock.
+    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N")]
+    pub mock_images: usize,
+    /// Inject a named bug into the embedded mock (repeatable; see `imgconform mock --list-quirks`).
+    #[arg(long, value_name = "NAME")]
+    pub mock_quirk: Vec<crate::mock::Quirk>,
+    /// Make the embedded mock wait this long before every answer (benchmarks).
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub mock_latency_ms: u64,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub harness: libtest_mimic::Arguments,
+}
+
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// Address to listen on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Number of images in the deterministic catalogue.
+    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N")]
+    pub images: usize,
+    /// The valid token.
+    #[arg(long, default_value = crate::mock::DEFAULT_TOKEN, value_name = "TOKEN")]
+    pub token: String,
+    /// Inject a named bug (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub quirk: Vec<crate::mock::Quirk>,
+    /// Wait this long before every answer (a far-away cloud).
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+    /// List the quirks and what each breaks, then exit.
+    #[arg(long)]
+    pub list_quirks: bool,
+}
+
+const RUN_HELP_TEMPLATE: &str = "{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}";
+
+/// Parses the process arguments. libtest-mimic's `Arguments` brings a help template of its own
+/// that hides our options; the `run` subcommand gets a normal one back here.
+pub fn parse() -> Cli {
+    let cmd = Cli::command().mut_subcommand("run", |c| {
+        c.help_template(RUN_HELP_TEMPLATE)
+            .about("Run the suite against a target (the embedded mock when no URL is given)")
+            .after_help(format!(
+                "FILTER and the libtest options work as in `cargo test`.\n\n{}",
+                exit_codes::HELP
+            ))
+    });
+    let matches = cmd.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}

@@ -1,0 +1,34 @@
+//! `imgconform mock`: serve the reference mock until Ctrl-C / SIGTERM.
+
+use crate::cli::MockArgs;
+use crate::exit_codes;
+use crate::mock::{self, MockConfig, Quirk};
+
+pub fn mock(args: &MockArgs) -> u8 {
+    if args.list_quirks {
+        for q in Quirk::all() {
+            println!("{:<28} {}", q.name(), q.description());
+        }
+        return exit_codes::SUCCESS;
+    }
+    let config = MockConfig {
+        images: args.images,
+        token: args.token.clone(),
+        quirks: args.quirk.iter().copied().collect(),
+        latency: std::time::Duration::from_millis(args.latency_ms),
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("imgconform: cannot start the async runtime: {e}");
+            return exit_codes::TOOL_FAILED;
+        }
+    };
+    match rt.block_on(mock::serve(config, args.listen)) {
+        Ok(()) => exit_codes::SUCCESS,
+        Err(e) => {
+            eprintln!("imgconform mock: {e:#}");
+            exit_codes::TOOL_FAILED
+        }
+    }
+}

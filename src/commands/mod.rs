@@ -1,0 +1,26 @@
+//! One module per subcommand; each returns the process exit code.
+
+pub mod lint;
+pub mod mock;
+pub mod run;
+
+use crate::cli::InputArgs;
+use crate::exit_codes;
+use crate::loader::{LoadOptions, Suite};
+
+pub(crate) fn load_options(input: &InputArgs) -> LoadOptions {
+    LoadOptions {
+        cases_dir: input.cases.clone(),
+        add_cases: input.add_cases.clone(),
+        schemas_dir: input.schemas.clone(),
+        add_schemas: input.add_schemas.clone(),
+    }
+}
+
+/// Loads the suite or prints every problem (`file:line:column: …`) to stderr.
+pub(crate) fn load_or_report(input: &InputArgs) -> Result<Suite, u8> {
+    crate::loader::load(&load_options(input)).map_err(|diags| {
+        eprintln!("{diags}");
+        exit_codes::BAD_INPUT
+    })
+}

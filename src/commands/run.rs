@@ -1,0 +1,232 @@
+//! `imgconform run`: load, plan, start the embedded mock if no target is given, run every
+//! selected case as a libtest trial, report, and map the verdicts to the exit code.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use libtest_mimic::{Completion, Failed, Trial};
+
+use crate::cli::RunArgs;
+use crate::exec::{Discovery, HttpClient, HttpLimits};
+use crate::exit_codes;
+use crate::loader::{LoadedCase, Suite};
+use crate::mock::{self, MockConfig};
+use crate::redact::{Redactor, Secret};
+use crate::report::{self, CaseRecord};
+use crate::runner::{self, RunContext};
+use crate::verdict::Verdict;
+
+/// Trials wait on the network, not the CPU: run more of them than there are cores.
+const DEFAULT_TEST_THREADS: usize = 8;
+
+pub fn run(mut args: RunArgs) -> u8 {
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        eprintln!("imgconform: --timeout must be a positive number of seconds");
+        return exit_codes::BAD_INPUT;
+    }
+    if args.max_pages == 0 || args.max_body == 0 {
+        eprintln!("imgconform: --max-pages and --max-body must be at least 1");
+        return exit_codes::BAD_INPUT;
+    }
+    let suite = match super::load_or_report(&args.input) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let cases: Vec<Arc<LoadedCase>> = suite.cases.into_iter().map(Arc::new).collect();
+    let suite_rest = Suite {
+        cases: Vec::new(),
+        ..suite
+    };
+
+    // Decide the selection before anything starts, so "no case selected" costs nothing.
+    let names: Vec<Trial> = cases.iter().map(|c| placeholder(c)).collect();
+    let listed = names.iter().filter(|t| !args.harness.is_filtered_out(t)).count();
+    if args.harness.list {
+        let _listed_only = libtest_mimic::run(&args.harness, names);
+        return exit_codes::SUCCESS;
+    }
+    if listed == 0 {
+        eprintln!("imgconform: the filter selected no case (see `imgconform run --list`)");
+        return exit_codes::NO_CASE_SELECTED;
+    }
+    if args.harness.test_threads.is_none() {
+        args.harness.test_threads = Some(DEFAULT_TEST_THREADS);
+    }
+    let json_output = matches!(args.harness.format, Some(libtest_mimic::FormatSetting::Json));
+
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("imgconform: cannot start the async runtime: {e}");
+            return exit_codes::TOOL_FAILED;
+        }
+    };
+
+    // The target: given URLs, or the embedded mock.
+    let mut endpoints = BTreeMap::new();
+    let mut running_mock = None;
+    let token = if let Some(url) = &args.image_url {
+        endpoints.insert("image".to_string(), url.clone());
+        args.token.clone()
+    } else {
+        let token = args.token.clone().unwrap_or_else(|| mock::DEFAULT_TOKEN.to_string());
+        let config = MockConfig {
+            images: args.mock_images,
+            token: token.clone(),
+            quirks: args.mock_quirk.iter().copied().collect(),
+            latency: Duration::from_millis(args.mock_latency_ms),
+        };
+        let describe = mock::describe_catalogue(&config);
+        let quirks: Vec<&str> = config.quirks.iter().map(|q| q.name()).collect();
+        let started = rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            mock::spawn(config, listener).await
+        });
+        match started {
+            Ok(m) => {
+                eprintln!(
+                    "imgconform: no target given; running against the embedded mock at {} ({describe}; quirks: {})",
+                    m.image_url(),
+                    if quirks.is_empty() {
+                        "none".to_string()
+                    } else {
+                        quirks.join(", ")
+                    }
+                );
+                endpoints.insert(
+                    "image".to_string(),
+                    url::Url::parse(&m.image_url()).expect("the mock's URL is valid"),
+                );
+                running_mock = Some(m);
+            }
+            Err(e) => {
+                eprintln!("imgconform: cannot start the embedded mock: {e:#}");
+                return exit_codes::TOOL_FAILED;
+            }
+        }
+        Some(token)
+    };
+    let token = token.map(Secret::new);
+    let redactor = Redactor::new(token.clone());
+
+    let limits = HttpLimits {
+        timeout: Duration::from_secs_f64(args.timeout),
+        max_body: args.max_body,
+    };
+    let client = match HttpClient::new(limits, token) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("imgconform: {e:#}");
+            return exit_codes::TOOL_FAILED;
+        }
+    };
+    let ctx = Arc::new(RunContext {
+        client,
+        endpoints,
+        profiles: suite_rest.profiles,
+        schemas: suite_rest.schemas,
+        discovery: Discovery::default(),
+        max_pages: args.max_pages,
+    });
+    let records: Arc<Mutex<Vec<CaseRecord>>> = Arc::default();
+    let trials: Vec<Trial> = cases
+        .iter()
+        .map(|c| {
+            trial(
+                c.clone(),
+                ctx.clone(),
+                rt.handle().clone(),
+                records.clone(),
+                redactor.clone(),
+            )
+        })
+        .collect();
+
+    let conclusion = libtest_mimic::run(&args.harness, trials);
+    let mut records = std::mem::take(&mut *records.lock().unwrap_or_else(|p| p.into_inner()));
+    records.sort_by(|a, b| a.id.cmp(&b.id));
+    // Cases ignored by the harness never ran: they appear in JUnit as skipped.
+    for c in &cases {
+        let t = placeholder(c);
+        if args.harness.is_ignored(&t) && !args.harness.is_filtered_out(&t) {
+            let reason = c.case.ignore.clone().unwrap_or_else(|| "ignored".into());
+            records.push(record(c, crate::verdict::Outcome::skip(format!("ignored: {reason}"))));
+        }
+    }
+
+    let mut code = if records.iter().any(|r| r.outcome.verdict.fails_run()) || conclusion.has_failed() {
+        exit_codes::CASES_FAILED
+    } else {
+        exit_codes::SUCCESS
+    };
+    if let Some(path) = &args.junit
+        && let Err(e) = report::write_junit(path, &records, &redactor)
+    {
+        eprintln!("imgconform: {e:#}");
+        code = exit_codes::TOOL_FAILED;
+    }
+    let printed = if json_output {
+        report::print_summary(&mut std::io::stderr(), &records, &redactor)
+    } else {
+        let mut out = std::io::stdout().lock();
+        report::print_summary(&mut out, &records, &redactor).and_then(|_| out.flush())
+    };
+    if printed.is_err() {
+        code = code.max(exit_codes::CASES_FAILED);
+    }
+    if let Some(m) = running_mock {
+        rt.block_on(m.shutdown());
+    }
+    code
+}
+
+/// A trial with the case's name and ignore flag, for selection and listing only.
+fn placeholder(c: &LoadedCase) -> Trial {
+    Trial::test(c.id(), || Ok(())).with_ignored_flag(c.case.ignore.is_some())
+}
+
+fn record(c: &LoadedCase, outcome: crate::verdict::Outcome) -> CaseRecord {
+    let case = &c.case;
+    CaseRecord {
+        id: case.id.value.clone(),
+        title: case.title.clone(),
+        profile: case.profile.value.clone(),
+        level: case.level,
+        spec: format!("{} § {}", case.spec.doc.value, case.spec.section),
+        quote: case.spec.quote.clone(),
+        note: case.note.clone(),
+        source: format!("{}:{}:{}", c.file, c.pos.line, c.pos.column),
+        outcome,
+    }
+}
+
+fn trial(
+    c: Arc<LoadedCase>,
+    ctx: Arc<RunContext>,
+    rt: tokio::runtime::Handle,
+    records: Arc<Mutex<Vec<CaseRecord>>>,
+    redactor: Redactor,
+) -> Trial {
+    let name = c.id().to_string();
+    let ignored = c.case.ignore.is_some();
+    Trial::ignorable_test(name, move || {
+        let outcome = rt.block_on(runner::run_case(&ctx, &c.case));
+        let rec = record(&c, outcome);
+        let result = match &rec.outcome.verdict {
+            Verdict::Pass | Verdict::Warn | Verdict::XFail => Ok(Completion::Completed),
+            Verdict::Skip(reason) => Ok(Completion::ignored_with(redactor.redact(reason))),
+            Verdict::Fail | Verdict::Error | Verdict::XPass => {
+                Err(Failed::from(report::render_outcome(&rec, &redactor)))
+            }
+        };
+        records.lock().unwrap_or_else(|p| p.into_inner()).push(rec);
+        result
+    })
+    .with_ignored_flag(ignored)
+}
