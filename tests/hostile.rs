@@ -1,0 +1,167 @@
+//! A hostile or broken target must give clear failing verdicts, never a hang, a panic or
+//! unbounded memory. Each test starts a small raw-TCP server that misbehaves in one way.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+/// Serves every connection with `respond(path, n)` on a background thread; returns the URL.
+fn serve(respond: impl Fn(&str, usize, &mut TcpStream) + Send + Sync + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let respond = Arc::new(respond);
+    let counter = Arc::new(AtomicUsize::new(0));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let respond = respond.clone();
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf).to_string();
+                let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                respond(&path, n, &mut stream);
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn write_response(stream: &mut TcpStream, status: &str, content_type: &str, body: &[u8]) {
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body);
+}
+
+fn run(url: &str, extra: &[&str]) -> (Option<i32>, String, Duration) {
+    let started = Instant::now();
+    let out = Command::cargo_bin("imgconform")
+        .unwrap()
+        .args(["run", "--image-url", url, "--token", "hostile-test-token"])
+        .args(extra)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text, started.elapsed())
+}
+
+#[test]
+fn a_server_that_never_answers_gives_errors_within_the_timeout() {
+    let url = serve(|_, _, stream| {
+        std::thread::sleep(Duration::from_secs(30));
+        let _ = stream.write_all(b"");
+    });
+    let (code, text, took) = run(&url, &["--timeout", "1", "--test-threads", "16"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("timeout"), "{text}");
+    assert!(text.contains("ERROR"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    assert!(took < Duration::from_secs(60), "the run took {took:?}");
+}
+
+#[test]
+fn an_oversize_body_is_an_error_not_a_memory_blowup() {
+    // Claims 1 GiB, then streams zeros until the client hangs up.
+    let url = serve(|_, _, stream| {
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let _ = stream.write_all(head.as_bytes());
+        let chunk = vec![b' '; 64 * 1024];
+        for _ in 0..16 * 1024 {
+            let frame = format!("{:x}\r\n", chunk.len());
+            if stream.write_all(frame.as_bytes()).is_err()
+                || stream.write_all(&chunk).is_err()
+                || stream.write_all(b"\r\n").is_err()
+            {
+                return;
+            }
+        }
+    });
+    let (code, text, _) = run(&url, &["--max-body", "100000", "--timeout", "10"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("exceeds the 100000-byte cap"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+}
+
+#[test]
+fn an_html_answer_fails_the_schema_with_the_body_shown() {
+    let url = serve(|_, _, stream| {
+        write_response(
+            stream,
+            "200 OK",
+            "text/html",
+            b"<html><body>maintenance ]]> \x1b[31m</body></html>",
+        );
+    });
+    let junit = tempfile::NamedTempFile::new().unwrap();
+    let (code, text, _) = run(
+        &url,
+        &[
+            "--exact",
+            "image-v2/shape/list-schema",
+            "--junit",
+            junit.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("the body is not JSON"), "{text}");
+    assert!(text.contains("maintenance"), "the trimmed body is evidence: {text}");
+    assert!(
+        text.contains("curl -sS -i -H 'Accept: application/json' -H \"X-Auth-Token: $OS_TOKEN\""),
+        "{text}"
+    );
+    let xml = std::fs::read_to_string(junit.path()).unwrap();
+    roxmltree::Document::parse(&xml).expect("the JUnit file is well-formed despite ]]> and ESC in the body");
+}
+
+#[test]
+fn next_links_that_never_end_are_cut_by_the_page_budget() {
+    // Every page is full and points at a fresh marker: an endless walk without a cycle.
+    let url = serve(|_path, n, stream| {
+        let id = format!("00000000-0000-4000-8000-{n:012}");
+        let body = format!(
+            r#"{{"images": [{{"id": "{id}"}}], "first": "/v2/images?limit=1", "schema": "/v2/schemas/images", "next": "/v2/images?limit=1&marker={id}"}}"#
+        );
+        write_response(stream, "200 OK", "application/json", body.as_bytes());
+    });
+    let (code, text, _) = run(
+        &url,
+        &["--exact", "image-v2/pagination/limit-1-walk", "--max-pages", "25"],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("page budget of 25 pages"), "{text}");
+}
+
+#[test]
+fn a_token_echoed_by_the_server_is_redacted() {
+    let url = serve(|_, _, stream| {
+        write_response(
+            stream,
+            "500 Internal Server Error",
+            "text/plain",
+            b"bad token hostile-test-token here",
+        );
+    });
+    let (code, text, _) = run(&url, &["--exact", "image-v2/shape/list-schema"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("bad token [REDACTED] here"), "{text}");
+    assert!(!text.contains("hostile-test-token"), "{text}");
+}

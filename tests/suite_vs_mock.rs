@@ -1,0 +1,260 @@
+//! The suite end to end against the embedded mock: clean → every case passes; each quirk → the
+//! cases named here FAIL (a quirk no case catches is a hole in the catalogue); JUnit is
+//! well-formed; the token never leaves the process.
+
+use std::collections::BTreeSet;
+
+use assert_cmd::Command;
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = Command::cargo_bin("imgconform")
+        .unwrap()
+        .arg("run")
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Case ids libtest reported as FAILED.
+fn failed(r: &Run) -> BTreeSet<String> {
+    r.stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("test ").and_then(|l| l.strip_suffix(" ... FAILED")))
+        .map(|id| id.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn the_clean_mock_passes_every_case() {
+    let r = run(&[]);
+    assert_eq!(r.code, Some(0), "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("running against the embedded mock at http://127.0.0.1:"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains(" 0 failed"), "{}", r.stdout);
+    assert!(r.stdout.contains("imgconform: "), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(" 0 failed, 0 errors, 0 warned, 0 skipped"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Each quirk and the cases that must catch it.
+const QUIRKS: &[(&str, &[&str])] = &[
+    (
+        "limit-off-by-one",
+        &[
+            "image-v2/pagination/limit-1-walk",
+            "image-v2/pagination/page-size-at-most-limit",
+        ],
+    ),
+    (
+        "marker-inclusive",
+        &[
+            "image-v2/pagination/limit-2-walk",
+            "image-v2/pagination/marker-continues-after",
+        ],
+    ),
+    (
+        "next-drops-filters",
+        &[
+            "image-v2/pagination/next-keeps-filter",
+            "image-v2/pagination/next-keeps-sort",
+        ],
+    ),
+    ("next-loops", &["image-v2/pagination/limit-3-walk"]),
+    ("unknown-marker-200", &["image-v2/pagination/marker-unknown"]),
+    ("name-filter-case-insensitive", &["image-v2/filters/name-exact"]),
+    (
+        "sort-dir-ignored",
+        &["image-v2/sorting/created-at-asc", "image-v2/sorting/size-asc"],
+    ),
+    ("size-min-exclusive", &["image-v2/filters/size-min-inclusive"]),
+    ("negative-limit-200", &["image-v2/pagination/limit-negative"]),
+    (
+        "no-auth",
+        &["image-v2/errors/no-token", "image-v2/errors/invalid-token"],
+    ),
+    ("unknown-sort-key-200", &["image-v2/sorting/unknown-key"]),
+    ("default-order-asc", &["image-v2/sorting/default-created-at-desc"]),
+];
+
+#[test]
+fn every_quirk_is_caught_by_the_cases_named_for_it() {
+    let listed = Command::cargo_bin("imgconform")
+        .unwrap()
+        .args(["mock", "--list-quirks"])
+        .output()
+        .unwrap();
+    let names: BTreeSet<String> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    let covered: BTreeSet<String> = QUIRKS.iter().map(|(q, _)| q.to_string()).collect();
+    assert_eq!(
+        names, covered,
+        "every quirk the mock offers must be listed here with its catching cases"
+    );
+
+    for (quirk, catchers) in QUIRKS {
+        let r = run(&["--mock-quirk", quirk]);
+        assert_eq!(r.code, Some(1), "quirk {quirk} was not caught:\n{}", r.stdout);
+        let failed = failed(&r);
+        for case in *catchers {
+            assert!(
+                failed.contains(*case),
+                "quirk {quirk}: {case} did not FAIL; failed: {failed:?}\n{}",
+                r.stdout
+            );
+        }
+    }
+}
+
+#[test]
+fn junit_is_well_formed_and_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.xml");
+    // A failing run, so <failure> bodies with evidence are in the file too.
+    let r = run(&["--mock-quirk", "marker-inclusive", "--junit", path.to_str().unwrap()]);
+    assert_eq!(r.code, Some(1));
+    let xml = std::fs::read_to_string(&path).unwrap();
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed JUnit");
+    let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    let listed = Command::cargo_bin("imgconform")
+        .unwrap()
+        .args(["run", "--list"])
+        .output()
+        .unwrap();
+    let n_listed = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter(|l| l.ends_with(": test"))
+        .count();
+    assert_eq!(cases.len(), n_listed, "one testcase per case");
+    let suite = doc.descendants().find(|n| n.has_tag_name("testsuite")).unwrap();
+    assert_eq!(suite.attribute("name"), Some("image-v2"));
+    for c in &cases {
+        assert!(c.attribute("classname").is_some_and(|k| k.starts_with("image-v2.")));
+        let props: Vec<_> = c.descendants().filter(|n| n.has_tag_name("property")).collect();
+        let names: Vec<_> = props.iter().filter_map(|p| p.attribute("name")).collect();
+        assert!(
+            names.contains(&"spec") && names.contains(&"level"),
+            "{:?}",
+            c.attribute("name")
+        );
+    }
+    let failure = cases
+        .iter()
+        .find(|c| c.attribute("name") == Some("image-v2/pagination/marker-continues-after"))
+        .and_then(|c| c.descendants().find(|n| n.has_tag_name("failure")))
+        .expect("the failing case has a <failure>");
+    let body = failure.text().unwrap_or_default();
+    assert!(body.contains("curl -sS -i"), "{body}");
+    assert!(body.contains("$OS_TOKEN"), "{body}");
+    assert!(body.contains("expected:"), "{body}");
+}
+
+#[test]
+fn a_canary_token_never_appears_in_any_output() {
+    const CANARY: &str = "canary-7f3a9c1e5b2d4086";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.xml");
+    for args in [
+        vec![],
+        vec!["--mock-quirk", "next-loops"],
+        vec!["--mock-quirk", "no-auth"],
+    ] {
+        let mut all = args.clone();
+        all.extend(["--token", CANARY, "--junit", path.to_str().unwrap()]);
+        let r = run(&all);
+        let junit = std::fs::read_to_string(&path).unwrap();
+        for (what, text) in [("stdout", &r.stdout), ("stderr", &r.stderr), ("junit", &junit)] {
+            assert!(!text.contains(CANARY), "{args:?}: the token leaked into {what}");
+        }
+        // The same run through OS_TOKEN.
+        let out = Command::cargo_bin("imgconform")
+            .unwrap()
+            .arg("run")
+            .args(&args)
+            .env("OS_TOKEN", CANARY)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!text.contains(CANARY), "{args:?}: the OS_TOKEN token leaked");
+    }
+}
+
+#[test]
+fn a_failure_report_carries_the_evidence() {
+    let r = run(&[
+        "--mock-quirk",
+        "next-loops",
+        "--exact",
+        "image-v2/pagination/limit-3-walk",
+    ]);
+    assert_eq!(r.code, Some(1));
+    for needle in [
+        "FAIL [MUST] image-v2/pagination/limit-3-walk",
+        "spec: 003_b48025eb92be26ba.txt § Pagination",
+        "walk: no cycle",
+        "acceptable answers:",
+        "curl -sS -i -H 'Accept: application/json' -H \"X-Auth-Token: $OS_TOKEN\"",
+        "walk trace",
+        "#1 ",
+    ] {
+        assert!(r.stdout.contains(needle), "missing `{needle}` in:\n{}", r.stdout);
+    }
+}
+
+#[test]
+fn a_should_failure_is_a_warning_and_the_run_passes() {
+    // The tag filter is MAY in image-v2 (seed 003 says tags cannot be filtered); a case set
+    // where it breaks must WARN, not FAIL.
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("image-v2");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(
+        cases.join("warn.yaml"),
+        r#"cases:
+  - id: image-v2/local/should-fails
+    title: a SHOULD the mock does not meet
+    profile: image-v2
+    spec: {doc: 003_b48025eb92be26ba.txt, section: GET /v2/images, quote: q}
+    level: SHOULD
+    request: {path: /v2/images}
+    expect: [{status: [299]}]
+"#,
+    )
+    .unwrap();
+    let r = run(&["--cases", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, Some(0), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("warnings (SHOULD/MAY requirements not met"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("WARN [SHOULD] image-v2/local/should-fails"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("1 warned"), "{}", r.stdout);
+}
