@@ -103,3 +103,60 @@ fn mock_lists_its_quirks() {
     assert!(text.lines().count() >= 6, "{text}");
     assert!(text.contains("marker-inclusive"), "{text}");
 }
+
+#[test]
+fn mock_serves_until_sigterm_and_stops_cleanly() {
+    use std::io::{BufRead, BufReader};
+    let bin = assert_cmd::cargo::cargo_bin("imgconform");
+    let mut child = std::process::Command::new(bin)
+        .args([
+            "mock",
+            "--listen",
+            "127.0.0.1:0",
+            "--images",
+            "5",
+            "--token",
+            "t0ken-for-this-test",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner: Vec<String> = (0..3).map(|_| lines.next().unwrap().unwrap()).collect();
+    assert!(banner[0].contains("5 images"), "{banner:?}");
+    let endpoint = banner[1]
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
+    assert!(
+        banner[2].contains("t0ken-for-this-test"),
+        "the mock prints the token to use: {banner:?}"
+    );
+    // The endpoint answers with the token shown.
+    let status = std::process::Command::new("bash")
+        .args(["-c", &format!("exec 3<>/dev/tcp/{}; printf 'GET /image/v2/images HTTP/1.0\\r\\nX-Auth-Token: t0ken-for-this-test\\r\\n\\r\\n' >&3; head -c 12 <&3", endpoint.trim_start_matches("http://").trim_end_matches("/image").replace(':', "/"))])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&status.stdout), "HTTP/1.0 200");
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(0));
+    assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
+}
+
+#[test]
+fn the_binary_works_away_from_the_source_tree() {
+    // The shipped cases and schemas are compiled in: no files are read from the working directory.
+    let dir = tempfile::tempdir().unwrap();
+    let out = imgconform()
+        .current_dir(dir.path())
+        .args(["run", "-q", "errors"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
