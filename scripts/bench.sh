@@ -17,11 +17,14 @@ measure() {
   local label=$1; shift
   local times=() rss=0
   for _ in $(seq "$runs"); do
-    local out
-    out=$( { /usr/bin/time -f '%e %M' "$bin" run -q "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+    local out tf
+    tf=$(mktemp)
+    /usr/bin/time -o "$tf" -f '%e %M' "$bin" run -q "$@" >/dev/null 2>&1
+    out=$(tail -n 1 "$tf")
+    rm -f "$tf"
     times+=("${out% *}")
     local r=${out#* }
-    (( r > rss )) && rss=$r
+    if (( r > rss )); then rss=$r; fi
   done
   local sorted
   sorted=$(printf '%s\n' "${times[@]}" | sort -n)

@@ -66,7 +66,8 @@ pub struct RunArgs {
     /// Largest body read, in bytes; a larger body is an ERROR for its case.
     #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES")]
     pub max_body: usize,
-    /// Page budget of a pagination walk.
+    /// Page budget of a pagination walk (raised for a walk whose discovered catalogue needs more
+    /// pages at its limit).
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub max_pages: usize,
     /// Catalogue size of the embedded mock.

@@ -98,8 +98,8 @@ pub fn walk_properties(
         && walk.is_complete()
     {
         let got = ids(walk.items(), &profile.id);
-        let want = ids(reference.items.iter(), &profile.id);
-        if got != want {
+        let want = &reference.ids;
+        if &got != want {
             let missing: Vec<String> = want.iter().filter(|w| !got.contains(w)).cloned().collect();
             let at = want
                 .iter()
@@ -115,11 +115,7 @@ pub fn walk_properties(
                     .expected(format!(
                         "the {} item(s) of the unpaged list ({}), in its order",
                         want.len(),
-                        reference
-                            .walk
-                            .pages
-                            .first()
-                            .map_or(String::new(), |p| p.exchange.request.url.to_string())
+                        reference.url
                     ))
                     .actual(actual),
             );

@@ -16,11 +16,16 @@ use super::client::{HttpClient, RequestSpec};
 use super::walker::{Walk, Walker};
 use crate::model::Profile;
 
-/// The result of walking an unpaged list to its end.
+/// The result of walking an unpaged list to its end. Only the items and the first URL are kept
+/// (not the pages), since every cached list lives for the whole run.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
+    /// The items; empty for a reference list read with `keep_items: false`.
     pub items: Vec<Value>,
-    pub walk: Walk,
+    /// The ids of the items, in order.
+    pub ids: Vec<String>,
+    /// The URL of the list's first page, for messages.
+    pub url: String,
 }
 
 /// Failure to obtain an unpaged list: the walk as far as it went.
@@ -41,6 +46,7 @@ impl Discovery {
         endpoint: &Url,
         query: &[(String, String)],
         max_pages: usize,
+        keep_items: bool,
     ) -> DiscoveryResult {
         let mut pairs: Vec<(String, String)> = query
             .iter()
@@ -48,7 +54,13 @@ impl Discovery {
             .cloned()
             .collect();
         pairs.push((profile.limit_param.clone(), profile.large_limit.to_string()));
-        let key = format!("{}?{}", profile.name, encode(&pairs));
+        // References for walk completeness need ids only: a large catalogue is not kept twice.
+        let key = format!(
+            "{}{}?{}",
+            profile.name,
+            if keep_items { "" } else { "#ids" },
+            encode(&pairs)
+        );
         let cell = {
             let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
             cells.entry(key).or_default().clone()
@@ -69,8 +81,17 @@ impl Discovery {
             };
             let walk = walker.walk(RequestSpec::get(url)).await;
             if walk.is_complete() {
-                let items = walk.items().cloned().collect();
-                Ok(Arc::new(Catalogue { items, walk }))
+                let url = walk
+                    .first()
+                    .map(|p| p.exchange.request.url.to_string())
+                    .unwrap_or_default();
+                let items: Vec<Value> = walk.pages.into_iter().flat_map(|p| p.items).collect();
+                let ids = items
+                    .iter()
+                    .map(|i| super::walker::id_of(i, &profile.id).unwrap_or_default())
+                    .collect();
+                let items = if keep_items { items } else { Vec::new() };
+                Ok(Arc::new(Catalogue { items, ids, url }))
             } else {
                 Err(Arc::new(walk))
             }

@@ -105,7 +105,7 @@ async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
     if judged_with || !case.needs.is_empty() {
         match ctx
             .discovery
-            .unpaged(&ctx.client, profile, endpoint, &[], ctx.max_pages)
+            .unpaged(&ctx.client, profile, endpoint, &[], ctx.max_pages, true)
             .await
         {
             Ok(c) => {
@@ -171,7 +171,9 @@ async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
             client: &ctx.client,
             profile,
             endpoint,
-            max_pages: walk_spec.max_pages.unwrap_or(ctx.max_pages),
+            max_pages: walk_spec
+                .max_pages
+                .unwrap_or_else(|| page_budget(ctx.max_pages, profile, &request, catalogue.as_deref())),
             validator,
         };
         let walk = walker.walk(request.clone()).await;
@@ -270,7 +272,7 @@ async fn judge(
             let pairs = crate::exec::query_pairs(&exchange.request.url);
             match ctx
                 .discovery
-                .unpaged(&ctx.client, profile, net.endpoint, &pairs, ctx.max_pages)
+                .unpaged(&ctx.client, profile, net.endpoint, &pairs, ctx.max_pages, false)
                 .await
             {
                 Ok(c) => reference = Some(c),
@@ -333,6 +335,26 @@ fn verdict(case: &Case, findings: Findings, evidence: Evidence) -> Outcome {
         expected: describe_alternatives(case),
         evidence,
         duration: Default::default(),
+    }
+}
+
+/// The page budget of a walk: the run's budget, raised when the discovered catalogue needs more
+/// pages at the request's limit (2000 images at limit=1 are 2001 pages on a conforming server).
+/// The margin covers a catalogue that grows during the run.
+fn page_budget(
+    max_pages: usize,
+    profile: &Profile,
+    request: &crate::exec::RequestSpec,
+    catalogue: Option<&Catalogue>,
+) -> usize {
+    let limit = crate::exec::query_pairs(&request.url)
+        .into_iter()
+        .rfind(|(k, _)| *k == profile.limit_param)
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .filter(|l| *l > 0);
+    match (catalogue, limit) {
+        (Some(c), Some(l)) => max_pages.max(2 * c.ids.len().div_ceil(l) + 10),
+        _ => max_pages,
     }
 }
 
