@@ -13,7 +13,7 @@ use crate::exit_codes;
 #[command(
     name = "imgconform",
     version,
-    about = "Conformance suite for OpenStack-style list-images APIs (image-v2; compute-v2 and ims to come), with a reference mock",
+    about = "Conformance suite for OpenStack-style list-images APIs (compute-v2, image-v2, ims), with a reference mock",
     after_help = exit_codes::HELP
 )]
 pub struct Cli {
@@ -54,6 +54,16 @@ pub struct RunArgs {
     /// runs against the embedded mock.
     #[arg(long, value_name = "URL")]
     pub image_url: Option<url::Url>,
+    /// The compute endpoint including the tenant, as a service catalogue gives it, e.g.
+    /// http://nova:8774/v2/<project id>.
+    #[arg(long, value_name = "URL")]
+    pub compute_url: Option<url::Url>,
+    /// The IMS (Image API v2 with a provider's extensions) endpoint, e.g. https://ims.example.com.
+    #[arg(long, value_name = "URL")]
+    pub ims_url: Option<url::Url>,
+    /// The profiles to run (default: every profile that has a URL; all three against the mock).
+    #[arg(long, value_delimiter = ',', value_name = "P1,P2")]
+    pub profile: Vec<String>,
     /// The token sent as X-Auth-Token (never printed).
     #[arg(long, env = "OS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     pub token: Option<String>,

@@ -21,6 +21,7 @@ pub mod exit_codes;
 pub mod loader;
 pub mod mock;
 pub mod model;
+pub mod pointer;
 pub mod redact;
 pub mod report;
 pub mod runner;

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 /// Built-in variables every case may use.
-pub const BUILTINS: &[&str] = &["catalogue_count"];
+/// `tenant_id` exists only for profiles with `tenant_from_endpoint`.
+pub const BUILTINS: &[&str] = &["catalogue_count", "tenant_id"];
 /// The variable naming the current item inside `every_item` values.
 pub const ITEM: &str = "item";
 
@@ -115,7 +116,7 @@ fn lookup(r: &Ref, vars: &Vars) -> Result<Value, String> {
         .ok_or_else(|| format!("variable `{}` is not bound", r.var))?;
     match &r.pointer {
         None => Ok(v.clone()),
-        Some(p) => Ok(v.pointer(p).cloned().unwrap_or(Value::Null)),
+        Some(p) => Ok(crate::pointer::get(v, p).cloned().unwrap_or(Value::Null)),
     }
 }
 

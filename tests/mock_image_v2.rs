@@ -284,7 +284,12 @@ async fn each_quirk_changes_what_it_names() {
     let all = Client::new(&clean).ids("/v2/images?limit=1000").await;
     clean.shutdown().await;
 
-    for q in Quirk::all().iter().copied() {
+    // The compute and ims quirks are shown in mock_compute_ims.rs.
+    for q in Quirk::all()
+        .iter()
+        .copied()
+        .filter(|q| !q.name().starts_with("compute-") && !q.name().starts_with("ims-"))
+    {
         let m = start(with_quirk(q)).await;
         let c = Client::new(&m);
         match q {
@@ -336,6 +341,7 @@ async fn each_quirk_changes_what_it_names() {
                 reversed.reverse();
                 assert_eq!(c.ids("/v2/images?limit=1000").await, reversed);
             }
+            _ => unreachable!("filtered above"),
         }
         m.shutdown().await;
     }

@@ -52,6 +52,43 @@ fn the_clean_mock_passes_every_case() {
         "{}",
         r.stdout
     );
+    for profile in ["compute-v2/", "image-v2/", "ims/"] {
+        assert!(
+            r.stdout.contains(&format!("test {profile}")),
+            "the mock run covers {profile}"
+        );
+    }
+}
+
+#[test]
+fn cross_endpoint_cases_skip_when_one_family_is_configured() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    imgconform::tls::install_crypto_provider();
+    let mock = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        imgconform::mock::spawn(imgconform::mock::MockConfig::default(), listener)
+            .await
+            .unwrap()
+    });
+    let r = run(&[
+        "--compute-url",
+        &mock.compute_url(),
+        "--token",
+        imgconform::mock::DEFAULT_TOKEN,
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stdout);
+    assert!(!r.stdout.contains("test image-v2/"), "only the profile with a URL runs");
+    for id in [
+        "compute-v2/cross/same-images-as-image-v2",
+        "compute-v2/cross/detail-agrees-with-image-v2",
+    ] {
+        let line = r.stdout.lines().find(|l| l.contains(id)).unwrap_or_default();
+        assert!(
+            line.contains("ignored") && line.contains("only one family is configured"),
+            "{line}"
+        );
+    }
+    rt.block_on(mock.shutdown());
 }
 
 /// Each quirk and the cases that must catch it.
@@ -92,6 +129,32 @@ const QUIRKS: &[(&str, &[&str])] = &[
     ),
     ("unknown-sort-key-200", &["image-v2/sorting/unknown-key"]),
     ("default-order-asc", &["image-v2/sorting/default-created-at-desc"]),
+    (
+        "compute-next-on-last-page",
+        &[
+            "compute-v2/pagination/limit-1-walk",
+            "compute-v2/pagination/limit-2-walk",
+        ],
+    ),
+    (
+        "compute-detail-missing-one",
+        &["compute-v2/shape/detail-same-images-as-list"],
+    ),
+    (
+        "compute-changes-since-ignores-offset",
+        &["compute-v2/filters/changes-since-with-offset"],
+    ),
+    ("compute-wrong-tenant-200", &["compute-v2/errors/wrong-tenant"]),
+    (
+        "compute-status-lowercase",
+        &[
+            "compute-v2/shape/detail-schema",
+            "compute-v2/cross/detail-agrees-with-image-v2",
+        ],
+    ),
+    ("ims-default-page-1000", &["ims/pagination/default-page-25"]),
+    ("ims-platform-filter-ignored", &["ims/filters/platform"]),
+    ("ims-created-at-gt-as-gte", &["ims/time/created-at-gt"]),
 ];
 
 #[test]
@@ -145,10 +208,22 @@ fn junit_is_well_formed_and_complete() {
         .filter(|l| l.ends_with(": test"))
         .count();
     assert_eq!(cases.len(), n_listed, "one testcase per case");
-    let suite = doc.descendants().find(|n| n.has_tag_name("testsuite")).unwrap();
-    assert_eq!(suite.attribute("name"), Some("image-v2"));
+    let suites: BTreeSet<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert_eq!(
+        suites,
+        ["compute-v2", "image-v2", "ims"].into(),
+        "one suite per profile"
+    );
     for c in &cases {
-        assert!(c.attribute("classname").is_some_and(|k| k.starts_with("image-v2.")));
+        let (id, class) = (c.attribute("name").unwrap(), c.attribute("classname").unwrap());
+        assert!(
+            id.starts_with(&format!("{}/", class.split('.').next().unwrap())),
+            "{id} in {class}"
+        );
         let props: Vec<_> = c.descendants().filter(|n| n.has_tag_name("property")).collect();
         let names: Vec<_> = props.iter().filter_map(|p| p.attribute("name")).collect();
         assert!(

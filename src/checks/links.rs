@@ -31,7 +31,7 @@ pub fn missing_params(want: &[(String, String)], have: &[(String, String)]) -> V
 }
 
 fn link<'a>(l: &LinkCheck, subject: &'a Subject, label: &str) -> Result<&'a str, Findings> {
-    match subject.body.and_then(|b| b.pointer(&l.path.value)) {
+    match subject.body.and_then(|b| crate::pointer::get(b, &l.path.value)) {
         Some(Value::String(s)) => Ok(s),
         Some(other) => Err(Findings::broken(Finding::new(
             label,

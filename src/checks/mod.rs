@@ -5,6 +5,7 @@
 //! checked (ERROR).
 
 mod body;
+mod cross;
 mod items;
 mod links;
 mod oracle;
@@ -13,7 +14,7 @@ mod schema;
 mod walk;
 
 pub use items::compare as compare_ordering;
-pub use predicate::{describe, eval, value_at};
+pub use predicate::{describe, eval, parse_time, value_at};
 
 /// A total order for picking medians: comparable values by their natural order.
 pub fn compare_values(a: &serde_json::Value, b: &serde_json::Value) -> std::cmp::Ordering {
@@ -39,6 +40,8 @@ pub struct Findings {
     pub errors: Vec<Finding>,
     /// Extra exchanges worth showing as evidence (e.g. a followed link).
     pub exchanges: Vec<Exchange>,
+    /// The check does not apply to this target (e.g. a second endpoint is not configured).
+    pub skip: Option<String>,
 }
 
 impl Findings {
@@ -46,6 +49,15 @@ impl Findings {
         self.broken.extend(other.broken);
         self.errors.extend(other.errors);
         self.exchanges.extend(other.exchanges);
+        if self.skip.is_none() {
+            self.skip = other.skip;
+        }
+    }
+    pub fn skip(reason: String) -> Self {
+        Findings {
+            skip: Some(reason),
+            ..Default::default()
+        }
     }
     pub fn broken(f: Finding) -> Self {
         Findings {
@@ -73,10 +85,15 @@ pub struct Subject<'a> {
     pub catalogue: Option<&'a Catalogue>,
 }
 
-/// What the link checks need to follow a link.
+/// What checks that send requests need: the client, the endpoints, the discovery cache.
 pub struct Net<'a> {
     pub client: &'a HttpClient,
+    /// This case's endpoint.
     pub endpoint: &'a Url,
+    pub endpoints: &'a std::collections::BTreeMap<String, Url>,
+    pub profiles: &'a std::collections::BTreeMap<String, Profile>,
+    pub discovery: &'a crate::exec::Discovery,
+    pub max_pages: usize,
 }
 
 /// Runs one check.
@@ -91,6 +108,8 @@ pub async fn run(check: &Check, subject: &Subject<'_>, net: &Net<'_>) -> Finding
         Check::MatchesCatalogue(o) => oracle::matches_catalogue(o, subject),
         Check::LinkKeepsQuery(l) => links::keeps_query(l, subject, net),
         Check::LinkSamePage(l) => links::same_page(l, subject, net).await,
+        Check::SameIdsAs(c) => cross::same_ids_as(c, subject, net).await,
+        Check::AgreesWith(c) => cross::agrees_with(c, subject, net).await,
     }
 }
 

@@ -8,7 +8,7 @@ use crate::template::plain;
 
 /// The value at a JSON pointer; `None` when the key is absent.
 pub fn value_at<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
-    root.pointer(pointer)
+    crate::pointer::get(root, pointer)
 }
 
 /// An ISO 8601 / RFC 3339 time. A time without an offset is UTC (seed 001: "If you omit the

@@ -34,7 +34,19 @@ pub fn run(mut args: RunArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let cases: Vec<Arc<LoadedCase>> = suite.cases.into_iter().map(Arc::new).collect();
+    let profiles = match selected_profiles(&args, &suite) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("imgconform: {e}");
+            return exit_codes::BAD_INPUT;
+        }
+    };
+    let cases: Vec<Arc<LoadedCase>> = suite
+        .cases
+        .into_iter()
+        .filter(|c| profiles.contains(&c.case.profile.value))
+        .map(Arc::new)
+        .collect();
     let suite_rest = Suite {
         cases: Vec::new(),
         ..suite
@@ -71,8 +83,17 @@ pub fn run(mut args: RunArgs) -> u8 {
     // The target: given URLs, or the embedded mock.
     let mut endpoints = BTreeMap::new();
     let mut running_mock = None;
-    let token = if let Some(url) = &args.image_url {
-        endpoints.insert("image".to_string(), url.clone());
+    let given = [
+        ("image", &args.image_url),
+        ("compute", &args.compute_url),
+        ("ims", &args.ims_url),
+    ];
+    let token = if given.iter().any(|(_, u)| u.is_some()) {
+        for (kind, url) in given {
+            if let Some(u) = url {
+                endpoints.insert(kind.to_string(), u.clone());
+            }
+        }
         args.token.clone()
     } else {
         let token = args.token.clone().unwrap_or_else(|| mock::DEFAULT_TOKEN.to_string());
@@ -92,17 +113,23 @@ pub fn run(mut args: RunArgs) -> u8 {
             Ok(m) => {
                 eprintln!(
                     "imgconform: no target given; running against the embedded mock at {} ({describe}; quirks: {})",
-                    m.image_url(),
+                    m.base_url(),
                     if quirks.is_empty() {
                         "none".to_string()
                     } else {
                         quirks.join(", ")
                     }
                 );
-                endpoints.insert(
-                    "image".to_string(),
-                    url::Url::parse(&m.image_url()).expect("the mock's URL is valid"),
-                );
+                for (kind, url) in [
+                    ("image", m.image_url()),
+                    ("compute", m.compute_url()),
+                    ("ims", m.ims_url()),
+                ] {
+                    endpoints.insert(
+                        kind.to_string(),
+                        url::Url::parse(&url).expect("the mock's URLs are valid"),
+                    );
+                }
                 running_mock = Some(m);
             }
             Err(e) => {
@@ -184,6 +211,38 @@ pub fn run(mut args: RunArgs) -> u8 {
         rt.block_on(m.shutdown());
     }
     code
+}
+
+/// `--profile`, or every profile whose endpoint was given, or all of them against the mock.
+fn selected_profiles(args: &RunArgs, suite: &Suite) -> Result<Vec<String>, String> {
+    let known: Vec<&String> = suite.profiles.keys().collect();
+    if !args.profile.is_empty() {
+        for p in &args.profile {
+            if !suite.profiles.contains_key(p) {
+                let names: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
+                return Err(format!(
+                    "--profile: unknown profile `{p}` (known: {})",
+                    names.join(", ")
+                ));
+            }
+        }
+        return Ok(args.profile.clone());
+    }
+    let given: Vec<&str> = [
+        ("image", &args.image_url),
+        ("compute", &args.compute_url),
+        ("ims", &args.ims_url),
+    ]
+    .into_iter()
+    .filter(|(_, u)| u.is_some())
+    .map(|(k, _)| k)
+    .collect();
+    Ok(suite
+        .profiles
+        .values()
+        .filter(|p| given.is_empty() || given.contains(&p.endpoint.as_str()))
+        .map(|p| p.name.clone())
+        .collect())
 }
 
 /// A trial with the case's name and ignore flag, for selection and listing only.

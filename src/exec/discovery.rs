@@ -37,13 +37,15 @@ pub struct Discovery {
 }
 
 impl Discovery {
-    /// The unpaged list of `profile` under `query` (the limit is replaced by the profile's
-    /// large limit and any marker dropped), walked once per run.
+    /// The unpaged list at `path` (the profile's list path when `None`) under `query` (the
+    /// limit replaced by the profile's large limit, any marker dropped), walked once per run.
+    #[allow(clippy::too_many_arguments)]
     pub async fn unpaged(
         &self,
         client: &HttpClient,
         profile: &Profile,
         endpoint: &Url,
+        path: Option<&str>,
         query: &[(String, String)],
         max_pages: usize,
         keep_items: bool,
@@ -55,18 +57,15 @@ impl Discovery {
             .collect();
         pairs.push((profile.limit_param.clone(), profile.large_limit.to_string()));
         // References for walk completeness need ids only: a large catalogue is not kept twice.
-        let key = format!(
-            "{}{}?{}",
-            profile.name,
-            if keep_items { "" } else { "#ids" },
-            encode(&pairs)
-        );
+        let path = path.unwrap_or(&profile.list_path);
+        let kind = if keep_items { "" } else { "#ids" };
+        let key = format!("{}{kind}{path}?{}", profile.name, encode(&pairs));
         let cell = {
             let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
             cells.entry(key).or_default().clone()
         };
         cell.get_or_init(|| async {
-            let url = list_url(endpoint, &profile.list_path, &pairs).map_err(|_| {
+            let url = list_url(endpoint, path, &pairs).map_err(|_| {
                 Arc::new(Walk {
                     pages: Vec::new(),
                     end: super::WalkEnd::Stopped(format!("bad list URL under {endpoint}")),

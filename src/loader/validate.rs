@@ -68,13 +68,16 @@ pub fn suite(cases: &[LoadedCase], profiles: &BTreeMap<String, Profile>, schemas
             cx.err(lc.pos, "`spec.section` and `spec.quote` must not be empty");
         }
 
-        let mut vars: BTreeSet<&str> = template::BUILTINS.iter().copied().collect();
+        // `tenant_id` is there only when the profile's endpoint carries the tenant.
+        let with_tenant = profile.is_some_and(|p| p.tenant_from_endpoint);
+        let mut vars: BTreeSet<&str> =
+            template::BUILTINS.iter().copied().filter(|v| *v != "tenant_id" || with_tenant).collect();
         for (name, b) in &c.bind {
             if template::BUILTINS.contains(&name.as_str()) || name == template::ITEM {
                 cx.at(b, format!("`{name}` is a reserved variable name"));
             }
             check_pointer(&mut cx, &b.value.from, true);
-            for p in &b.value.filter {
+            for p in b.value.filter.iter().chain(&b.value.value_where) {
                 check_predicate(&mut cx, p, &vars, false);
             }
             vars.insert(name);
@@ -129,7 +132,7 @@ pub fn suite(cases: &[LoadedCase], profiles: &BTreeMap<String, Profile>, schemas
                 cx.at(s, format!("unknown schema `{}` (known: {})", s.value, known.join(", ")));
             }
             for check in &a.checks {
-                check_check(&mut cx, check, &vars);
+                check_check(&mut cx, check, &vars, profiles);
             }
         }
     }
@@ -213,7 +216,31 @@ fn check_predicate(cx: &mut Ctx, p: &Predicate, vars: &BTreeSet<&str>, item_scop
     }
 }
 
-fn check_check(cx: &mut Ctx, check: &Spanned<Check>, vars: &BTreeSet<&str>) {
+fn check_other_profile(cx: &mut Ctx, p: &Option<Spanned<String>>, profiles: &BTreeMap<String, Profile>) {
+    if let Some(p) = p
+        && !profiles.contains_key(&p.value)
+    {
+        let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
+        cx.at(
+            p,
+            format!("unknown profile `{}` (known: {})", p.value, known.join(", ")),
+        );
+    }
+}
+
+fn check_path(cx: &mut Ctx, p: &Spanned<String>) {
+    if !p.value.starts_with('/') {
+        cx.at(
+            p,
+            format!(
+                "`{}` must start with `/` (it is relative to the profile's endpoint)",
+                p.value
+            ),
+        );
+    }
+}
+
+fn check_check(cx: &mut Ctx, check: &Spanned<Check>, vars: &BTreeSet<&str>, profiles: &BTreeMap<String, Profile>) {
     match &check.value {
         Check::Body(p) => check_predicate(cx, p, vars, false),
         Check::Header(p) => {
@@ -256,5 +283,20 @@ fn check_check(cx: &mut Ctx, check: &Spanned<Check>, vars: &BTreeSet<&str>) {
             }
         }
         Check::LinkKeepsQuery(l) | Check::LinkSamePage(l) => check_pointer(cx, &l.path, false),
+        Check::SameIdsAs(c) => {
+            check_other_profile(cx, &c.profile, profiles);
+            check_path(cx, &c.path);
+        }
+        Check::AgreesWith(c) => {
+            check_other_profile(cx, &c.profile, profiles);
+            check_path(cx, &c.path);
+            if c.fields.is_empty() {
+                cx.at(check, "`agrees_with` needs at least one field pair");
+            }
+            for f in &c.fields {
+                check_pointer(cx, &f.here, false);
+                check_pointer(cx, &f.there, false);
+            }
+        }
     }
 }

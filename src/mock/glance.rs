@@ -109,6 +109,37 @@ fn not_allowed(method: &Method, headers: &HeaderMap) -> Response {
     r
 }
 
+fn list_response(state: &MockState, flavor: listing::Flavor, headers: &HeaderMap, query: Option<&str>) -> Response {
+    match listing::list_as(flavor, &state.images, query.unwrap_or(""), &state.config.quirks) {
+        Err(listing::BadRequest(msg)) => error(StatusCode::BAD_REQUEST, &msg, headers),
+        Ok(page) => {
+            let mut body = serde_json::Map::new();
+            let items = page.images.iter().map(|i| image_json(i, flavor)).collect();
+            body.insert("images".into(), Value::Array(items));
+            body.insert("first".into(), json!(page.first));
+            body.insert("schema".into(), json!("/v2/schemas/images"));
+            if let Some(next) = page.next {
+                body.insert("next".into(), json!(next));
+            }
+            json_response(StatusCode::OK, &Value::Object(body))
+        }
+    }
+}
+
+/// An image as the flavor shows it: IMS adds its `__` fields and `virtual_env_type`.
+fn image_json(img: &Image, flavor: listing::Flavor) -> Value {
+    let mut v = img.to_json();
+    if flavor == listing::Flavor::Ims
+        && let Value::Object(m) = &mut v
+    {
+        for (k, val) in &img.ims {
+            m.insert(k.clone(), json!(val));
+        }
+        m.insert("virtual_env_type".into(), json!("FusionCompute"));
+    }
+    v
+}
+
 pub async fn list_images(
     State(state): State<Arc<MockState>>,
     method: Method,
@@ -121,21 +152,40 @@ pub async fn list_images(
     if method != Method::GET {
         return not_allowed(&method, &headers);
     }
-    match listing::list(&state.images, query.as_deref().unwrap_or(""), &state.config.quirks) {
-        Err(listing::BadRequest(msg)) => error(StatusCode::BAD_REQUEST, &msg, &headers),
-        Ok(page) => {
-            let mut body = serde_json::Map::new();
-            body.insert(
-                "images".into(),
-                Value::Array(page.images.iter().map(|i| i.to_json()).collect()),
-            );
-            body.insert("first".into(), json!(page.first));
-            body.insert("schema".into(), json!("/v2/schemas/images"));
-            if let Some(next) = page.next {
-                body.insert("next".into(), json!(next));
-            }
-            json_response(StatusCode::OK, &Value::Object(body))
-        }
+    list_response(&state, listing::Flavor::Glance, &headers, query.as_deref())
+}
+
+/// The IMS list: Image API v2 plus the provider's extensions, on the same path shape.
+pub async fn ims_list_images(
+    State(state): State<Arc<MockState>>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if let Some(denied) = authenticate(&state, &headers) {
+        return denied;
+    }
+    if method != Method::GET {
+        return not_allowed(&method, &headers);
+    }
+    list_response(&state, listing::Flavor::Ims, &headers, query.as_deref())
+}
+
+pub async fn ims_get_image(
+    State(state): State<Arc<MockState>>,
+    method: Method,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Some(denied) = authenticate(&state, &headers) {
+        return denied;
+    }
+    if method != Method::GET {
+        return not_allowed(&method, &headers);
+    }
+    match state.images.iter().find(|i| i.id == id) {
+        Some(img) => json_response(StatusCode::OK, &image_json(img, listing::Flavor::Ims)),
+        None => error(StatusCode::NOT_FOUND, &format!("No image found with ID {id}"), &headers),
     }
 }
 

@@ -34,7 +34,15 @@ pub struct Image {
     pub updated_at: DateTime<Utc>,
     /// Custom properties: top-level string fields in Glance.
     pub properties: BTreeMap<String, String>,
+    /// The IMS provider's `__`-prefixed fields (shown only by the IMS view).
+    pub ims: BTreeMap<String, String>,
 }
+
+/// Servers that snapshots and backups were made from.
+pub const SERVERS: &[&str] = &[
+    "6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b",
+    "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d",
+];
 
 /// Second-precision UTC, as Glance shows it.
 pub fn timestamp(t: &DateTime<Utc>) -> String {
@@ -188,6 +196,8 @@ pub fn catalogue(n: usize) -> Vec<Image> {
         let updated_at = created_at + Duration::days((i % 3) as i64) + Duration::minutes((i % 5) as i64);
         let tags: Vec<String> = match i {
             13 => vec!["ünï".into()],
+            // A tag from before IMS's tag upgrade (`Key.Value`, queried as `Key=Value`).
+            17 => vec!["os.linux".into()],
             _ if i % 4 == 0 => vec!["gold".into()],
             _ if i % 6 == 1 => vec!["lts".into(), "base".into()],
             _ => Vec::new(),
@@ -202,6 +212,57 @@ pub fn catalogue(n: usize) -> Vec<Image> {
         properties.insert("os_version".to_string(), format!("{}", 1 + i % 12));
         if i % 3 == 0 {
             properties.insert("hw_qemu_guest_agent".to_string(), "yes".to_string());
+        }
+        // Snapshots and backups (compute `type`), some made from a server (compute `server`).
+        match i % 8 {
+            2 => {
+                properties.insert("image_type".to_string(), "snapshot".to_string());
+                properties.insert("instance_uuid".to_string(), SERVERS[i % SERVERS.len()].to_string());
+            }
+            6 => {
+                properties.insert("image_type".to_string(), "backup".to_string());
+                properties.insert(
+                    "instance_uuid".to_string(),
+                    SERVERS[(i / 8) % SERVERS.len()].to_string(),
+                );
+            }
+            _ => {}
+        }
+        let platform = match name.as_deref().unwrap_or("").to_lowercase() {
+            n if n.starts_with("ubuntu") => "Ubuntu",
+            n if n.starts_with("fedora") => "Fedora",
+            n if n.starts_with("centos") => "CentOS",
+            n if n.starts_with("debian") => "Debian",
+            n if n.starts_with("windows") => "Windows",
+            _ => "Other",
+        };
+        let mut ims = BTreeMap::new();
+        let imagetype = match visibility {
+            "public" | "community" => "gold",
+            "shared" => "shared",
+            _ => "private",
+        };
+        ims.insert("__imagetype".to_string(), imagetype.to_string());
+        ims.insert("__platform".to_string(), platform.to_string());
+        let os_type = match platform {
+            "Windows" => "Windows",
+            "Other" => "Other",
+            _ => "Linux",
+        };
+        ims.insert("__os_type".to_string(), os_type.to_string());
+        ims.insert("__os_bit".to_string(), if i % 5 == 4 { "32" } else { "64" }.to_string());
+        ims.insert("__isregistered".to_string(), "true".to_string());
+        ims.insert("__os_version".to_string(), format!("{platform} {} 64bit", 1 + i % 12));
+        ims.insert("__image_source_type".to_string(), "uds".to_string());
+        ims.insert(
+            "__lazyloading".to_string(),
+            if i % 2 == 0 { "true" } else { "false" }.to_string(),
+        );
+        if i % 2 == 0 {
+            ims.insert("__support_kvm".to_string(), "true".to_string());
+        }
+        if i % 7 == 3 {
+            ims.insert("__support_largememory".to_string(), "true".to_string());
         }
         out.push(Image {
             id: rng.uuid4(),
@@ -226,6 +287,7 @@ pub fn catalogue(n: usize) -> Vec<Image> {
             created_at,
             updated_at,
             properties,
+            ims,
         });
     }
     out

@@ -194,7 +194,7 @@ fn order(a: &Image, b: &Image, sort: &[(String, Dir)]) -> Ordering {
 }
 
 /// Whether an image passes one filter parameter.
-fn matches(img: &Image, key: &str, value: &str, quirks: &BTreeSet<Quirk>) -> Result<bool, BadRequest> {
+fn matches(img: &Image, key: &str, value: &str, flavor: Flavor, quirks: &BTreeSet<Quirk>) -> Result<bool, BadRequest> {
     let any_of = |actual: Option<&str>| in_values(value).iter().any(|v| Some(v.as_str()) == actual);
     Ok(match key {
         "name" if quirks.contains(&Quirk::NameFilterCaseInsensitive) => in_values(value).iter().any(|v| {
@@ -263,6 +263,7 @@ fn matches(img: &Image, key: &str, value: &str, quirks: &BTreeSet<Quirk>) -> Res
                 img.updated_at
             };
             match op {
+                "gt" if flavor == Flavor::Ims && quirks.contains(&Quirk::ImsCreatedAtGtAsGte) => actual >= t,
                 "gt" => actual > t,
                 "gte" => actual >= t,
                 "lt" => actual < t,
@@ -277,7 +278,10 @@ fn matches(img: &Image, key: &str, value: &str, quirks: &BTreeSet<Quirk>) -> Res
                 "The \"changes-since\" filter is no longer available on v2.".into(),
             ));
         }
+        // IMS: tags written `Key.Value` before its upgrade are queried as `Key=Value`.
+        "tag" if flavor == Flavor::Ims => img.tags.iter().any(|t| t == value || t.replacen('.', "=", 1) == value),
         "tag" => img.tags.iter().any(|t| t == value),
+        other if flavor == Flavor::Ims && other.starts_with("__") => img.ims.get(other).is_some_and(|v| v == value),
         other => img.properties.get(other).is_some_and(|v| v == value),
     })
 }
@@ -297,16 +301,44 @@ fn link(pairs: &[(String, String)]) -> String {
 }
 
 /// Computes one page of the list for a raw query string.
+#[cfg(test)]
 pub fn list<'a>(catalogue: &'a [Image], raw_query: &str, quirks: &BTreeSet<Quirk>) -> Result<Page<'a>, BadRequest> {
+    list_as(Flavor::Glance, catalogue, raw_query, quirks)
+}
+
+/// Which API answers: Glance itself, or the IMS extensions on the same path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    Glance,
+    Ims,
+}
+
+/// Computes one page of the list as `flavor` answers it.
+pub fn list_as<'a>(
+    flavor: Flavor,
+    catalogue: &'a [Image],
+    raw_query: &str,
+    quirks: &BTreeSet<Quirk>,
+) -> Result<Page<'a>, BadRequest> {
     let q = Query {
         pairs: url::form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect(),
     };
+    if flavor == Flavor::Ims && q.last("member_status").is_some() && q.last("visibility") != Some("shared") {
+        return Err(BadRequest(
+            "member_status can only be used together with visibility=shared".into(),
+        ));
+    }
+    let default_limit = if flavor == Flavor::Ims && quirks.contains(&Quirk::ImsDefaultPage1000) {
+        MAX_LIMIT
+    } else {
+        DEFAULT_LIMIT
+    };
 
     let limit = match q.last("limit") {
-        None => DEFAULT_LIMIT,
+        None => default_limit,
         Some(raw) => match python_int(raw) {
             Some(n) if n >= 0 => (n.min(MAX_LIMIT as i64)) as usize,
-            _ if quirks.contains(&Quirk::NegativeLimit200) => DEFAULT_LIMIT,
+            _ if quirks.contains(&Quirk::NegativeLimit200) => default_limit,
             Some(_) => return Err(BadRequest("limit param must be positive".into())),
             None => return Err(BadRequest("limit param must be an integer".into())),
         },
@@ -319,7 +351,10 @@ pub fn list<'a>(catalogue: &'a [Image], raw_query: &str, quirks: &BTreeSet<Quirk
             if CONTROL.contains(&k.as_str()) {
                 continue;
             }
-            if !matches(img, k, v, quirks)? {
+            if flavor == Flavor::Ims && k == "__platform" && quirks.contains(&Quirk::ImsPlatformFilterIgnored) {
+                continue;
+            }
+            if !matches(img, k, v, flavor, quirks)? {
                 continue 'images;
             }
         }

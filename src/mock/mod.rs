@@ -12,9 +12,12 @@
 mod glance;
 mod images;
 mod listing;
+mod nova;
 mod quirk;
 mod server;
 
+pub use images::{OTHER_PROJECT_ID as SECOND_TENANT, PROJECT_ID as TENANT};
+pub use nova::ALT_TOKEN_SUFFIX;
 pub use quirk::Quirk;
 pub use server::{RunningMock, router, serve, spawn};
 

@@ -18,6 +18,14 @@ pub enum Quirk {
     NoAuth,
     UnknownSortKey200,
     DefaultOrderAsc,
+    ComputeNextOnLastPage,
+    ComputeDetailMissingOne,
+    ComputeChangesSinceIgnoresOffset,
+    ComputeWrongTenant200,
+    ComputeStatusLowercase,
+    ImsDefaultPage1000,
+    ImsPlatformFilterIgnored,
+    ImsCreatedAtGtAsGte,
 }
 
 impl Quirk {
@@ -36,6 +44,14 @@ impl Quirk {
             NoAuth,
             UnknownSortKey200,
             DefaultOrderAsc,
+            ComputeNextOnLastPage,
+            ComputeDetailMissingOne,
+            ComputeChangesSinceIgnoresOffset,
+            ComputeWrongTenant200,
+            ComputeStatusLowercase,
+            ImsDefaultPage1000,
+            ImsPlatformFilterIgnored,
+            ImsCreatedAtGtAsGte,
         ]
     }
 
@@ -53,6 +69,14 @@ impl Quirk {
             Quirk::NoAuth => "no-auth",
             Quirk::UnknownSortKey200 => "unknown-sort-key-200",
             Quirk::DefaultOrderAsc => "default-order-asc",
+            Quirk::ComputeNextOnLastPage => "compute-next-on-last-page",
+            Quirk::ComputeDetailMissingOne => "compute-detail-missing-one",
+            Quirk::ComputeChangesSinceIgnoresOffset => "compute-changes-since-ignores-offset",
+            Quirk::ComputeWrongTenant200 => "compute-wrong-tenant-200",
+            Quirk::ComputeStatusLowercase => "compute-status-lowercase",
+            Quirk::ImsDefaultPage1000 => "ims-default-page-1000",
+            Quirk::ImsPlatformFilterIgnored => "ims-platform-filter-ignored",
+            Quirk::ImsCreatedAtGtAsGte => "ims-created-at-gt-as-gte",
         }
     }
 
@@ -83,6 +107,26 @@ impl Quirk {
             Quirk::UnknownSortKey200 => "an unknown sort_key is ignored, default order served (Glance: 400)",
             Quirk::DefaultOrderAsc => {
                 "without sort parameters the list is oldest first (seed 003 Sorting: created_at desc)"
+            }
+            Quirk::ComputeNextOnLastPage => {
+                "compute: the last page's images_links next points at the page itself (an endless walk; seeds 000/001 limit+marker)"
+            }
+            Quirk::ComputeDetailMissingOne => {
+                "compute: /images/detail lists one image fewer than /images (seed 002 vs 000)"
+            }
+            Quirk::ComputeChangesSinceIgnoresOffset => {
+                "compute: changes-since ignores the ±hh:mm offset and reads the time as UTC (seed 001 changes-since)"
+            }
+            Quirk::ComputeWrongTenant200 => {
+                "compute: another tenant's id in the path is served (seed 001: 400 badRequest)"
+            }
+            Quirk::ComputeStatusLowercase => {
+                "compute: detail shows Glance's lower-case status (seed 002: ACTIVE, SAVING, ...)"
+            }
+            Quirk::ImsDefaultPage1000 => "ims: without limit a page holds up to 1000 images (seed 004: 25 by default)",
+            Quirk::ImsPlatformFilterIgnored => "ims: the __platform filter is ignored (seed 004 __platform)",
+            Quirk::ImsCreatedAtGtAsGte => {
+                "ims: created_at=gt: keeps images created exactly at the time (seed 004 created_at operators)"
             }
         }
     }

@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use super::MockConfig;
 use super::glance::{self, MockState};
+use super::nova;
 
 async fn common_headers(State(state): State<Arc<MockState>>, request: Request, next: Next) -> Response {
     if !state.config.latency.is_zero() {
@@ -33,6 +34,12 @@ pub fn router(config: MockConfig) -> Router {
         .route("/image/v2/images", any(glance::list_images))
         .route("/image/v2/images/{id}", any(glance::get_image))
         .route("/image/v2/schemas/{name}", any(glance::schema))
+        .route("/ims/v2/images", any(glance::ims_list_images))
+        .route("/ims/v2/images/{id}", any(glance::ims_get_image))
+        .route("/ims/v2/schemas/{name}", any(glance::schema))
+        .route("/compute/v2/{tenant}/images", any(nova::list_images))
+        .route("/compute/v2/{tenant}/images/detail", any(nova::list_detail))
+        .route("/compute/v2/{tenant}/images/{id}", any(nova::get_image))
         .fallback(glance::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), common_headers))
         .with_state(state)
@@ -52,6 +59,14 @@ impl RunningMock {
     /// The image-v2 endpoint (what a service catalogue would list).
     pub fn image_url(&self) -> String {
         format!("{}/image", self.base_url())
+    }
+    /// The compute-v2 endpoint of the token's tenant, as a catalogue gives it (with the tenant).
+    pub fn compute_url(&self) -> String {
+        format!("{}/compute/v2/{}", self.base_url(), super::images::PROJECT_ID)
+    }
+    /// The IMS endpoint.
+    pub fn ims_url(&self) -> String {
+        format!("{}/ims", self.base_url())
     }
     /// Stops accepting, lets requests in flight finish, and waits.
     pub async fn shutdown(self) {
@@ -111,6 +126,14 @@ pub async fn serve(config: MockConfig, listen: SocketAddr) -> anyhow::Result<()>
     println!("imgconform mock: {}", super::describe_catalogue(&config));
     println!("  image-v2 endpoint: http://{addr}/image   (list: http://{addr}/image/v2/images)");
     println!("  token:             {}   (send it as X-Auth-Token)", config.token);
+    println!(
+        "  compute-v2:        http://{addr}/compute/v2/{}   (a second tenant: /compute/v2/{}, token {}{})",
+        super::images::PROJECT_ID,
+        super::images::OTHER_PROJECT_ID,
+        config.token,
+        nova::ALT_TOKEN_SUFFIX
+    );
+    println!("  ims:               http://{addr}/ims   (list: http://{addr}/ims/v2/images)");
     println!(
         "  quirks:            {}",
         if quirks.is_empty() {

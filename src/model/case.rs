@@ -93,6 +93,9 @@ pub struct Binding {
     /// Only items satisfying every predicate are candidates.
     #[serde(default, rename = "where")]
     pub filter: Vec<Predicate>,
+    /// Only values satisfying every predicate are candidates (`path: ""` is the value itself).
+    #[serde(default)]
+    pub value_where: Vec<Predicate>,
     #[serde(default)]
     pub prefer: Prefer,
     /// Pick the candidate at this position (in catalogue order) instead of by preference.
@@ -100,6 +103,12 @@ pub struct Binding {
     pub at: Option<usize>,
     /// What the case needs, in words, for the SKIP reason ("an image with a tag").
     pub need: String,
+    /// Re-express a time value at this UTC offset (`"-05:00"`), or without a zone (`naive`).
+    #[serde(default)]
+    pub as_offset: Option<String>,
+    /// Replace text in a string value: `[".", "="]`.
+    #[serde(default)]
+    pub replace: Option<(String, String)>,
 }
 
 /// Which of the candidate values to bind: the one that makes the check most discriminating.
@@ -135,6 +144,20 @@ pub struct Request {
     pub headers: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     pub auth: Auth,
+    /// What `path` is relative to.
+    #[serde(default)]
+    pub base: Base,
+}
+
+/// What a request path is relative to.
+#[derive(Clone, Copy, Debug, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Base {
+    /// The profile's endpoint (`http://h/compute/v2/{tenant}` + `/images`).
+    #[default]
+    Endpoint,
+    /// The endpoint without its last path segment (to put another tenant in the path).
+    Parent,
 }
 
 /// Methods a case may send. `POST` is absent on purpose: on a real cloud it creates an image.

@@ -28,6 +28,11 @@ pub enum Check {
     LinkKeepsQuery(LinkCheck),
     /// Following the link at `path` answers 200 with the same ids as this response.
     LinkSamePage(LinkCheck),
+    /// The items have the same ids as the unpaged list at another path (of this or another
+    /// profile); SKIP when that profile has no endpoint.
+    SameIdsAs(SameIdsAs),
+    /// For every id on both sides, fields agree with the other list's (after a value map).
+    AgreesWith(AgreesWith),
 }
 
 impl Check {
@@ -43,6 +48,8 @@ impl Check {
             Check::MatchesCatalogue(_) => "matches_catalogue",
             Check::LinkKeepsQuery(_) => "link_keeps_query",
             Check::LinkSamePage(_) => "link_same_page",
+            Check::SameIdsAs(_) => "same_ids_as",
+            Check::AgreesWith(_) => "agrees_with",
         }
     }
 }
@@ -108,4 +115,46 @@ pub enum OrderMode {
 pub struct LinkCheck {
     /// JSON pointer to the link in the body (e.g. `/first`).
     pub path: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SameIdsAs {
+    /// Another profile (its endpoint must be configured); this case's profile when absent.
+    #[serde(default)]
+    pub profile: Option<Spanned<String>>,
+    /// The list path under that profile's endpoint.
+    pub path: Spanned<String>,
+    /// Send the request's own query (minus limit and marker) to the other list too.
+    #[serde(default = "yes")]
+    pub keep_query: bool,
+    #[serde(default)]
+    pub order: OrderMode,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgreesWith {
+    #[serde(default)]
+    pub profile: Option<Spanned<String>>,
+    pub path: Spanned<String>,
+    pub fields: Vec<FieldPair>,
+}
+
+/// `here` in this response's items, `there` in the other list's item with the same id.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldPair {
+    pub here: Spanned<String>,
+    pub there: Spanned<String>,
+    /// The other side's value (as text) → the value expected here; `"*"` for any other value.
+    #[serde(default)]
+    pub map: std::collections::BTreeMap<String, serde_json::Value>,
+    /// The value expected here when the other side is null or absent.
+    #[serde(default)]
+    pub null_as: Option<serde_json::Value>,
+}
+
+fn yes() -> bool {
+    true
 }

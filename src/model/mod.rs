@@ -9,8 +9,12 @@ mod predicate;
 mod profile;
 mod query;
 
-pub use case::{Alternative, Auth, Binding, Case, CaseFile, Level, Method, Need, Prefer, Request, SpecRef, WalkSpec};
-pub use check::{Check, CountCheck, LinkCheck, OracleCheck, OrderMode, SortDir, SortKey, SortedBy};
+pub use case::{
+    Alternative, Auth, Base, Binding, Case, CaseFile, Level, Method, Need, Prefer, Request, SpecRef, WalkSpec,
+};
+pub use check::{
+    AgreesWith, Check, CountCheck, FieldPair, LinkCheck, OracleCheck, OrderMode, SameIdsAs, SortDir, SortKey, SortedBy,
+};
 pub use predicate::{Op, Predicate};
 pub use profile::{NextLink, Profile, ProfileFile};
 pub use query::QueryMap;

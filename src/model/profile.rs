@@ -32,6 +32,10 @@ pub struct Profile {
     pub marker_param: String,
     /// A limit large enough for an "unpaged" list (the server may still page it).
     pub large_limit: u64,
+    /// The endpoint's last path segment is the tenant (`.../v2/{tenant_id}`): it is then the
+    /// built-in variable `{tenant_id}`.
+    #[serde(default)]
+    pub tenant_from_endpoint: bool,
 }
 
 /// Where a list body carries the link to the next page.

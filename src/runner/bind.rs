@@ -8,28 +8,6 @@ use crate::checks::eval;
 use crate::model::{Binding, Prefer};
 use crate::template::{Vars, plain, render_value};
 
-/// The values at a pointer with `*` segments expanded over arrays.
-fn values_at<'v>(root: &'v Value, pointer: &str) -> Vec<&'v Value> {
-    if pointer.is_empty() {
-        return vec![root];
-    }
-    let mut current = vec![root];
-    for seg in pointer.trim_start_matches('/').split('/') {
-        let seg = seg.replace("~1", "/").replace("~0", "~");
-        let mut next = Vec::new();
-        for v in current {
-            match (seg.as_str(), v) {
-                ("*", Value::Array(xs)) => next.extend(xs.iter()),
-                (s, Value::Object(m)) => next.extend(m.get(s)),
-                (s, Value::Array(xs)) => next.extend(s.parse::<usize>().ok().and_then(|i| xs.get(i))),
-                _ => {}
-            }
-        }
-        current = next;
-    }
-    current
-}
-
 /// `Ok(None)` when no candidate exists (the case is then skipped with the binding's `need`).
 pub fn resolve(b: &Binding, items: &[Value]) -> Result<Option<Value>, String> {
     let empty = Vars::new();
@@ -38,19 +16,57 @@ pub fn resolve(b: &Binding, items: &[Value]) -> Result<Option<Value>, String> {
         let mut keep = true;
         for p in &b.filter {
             let expected = p.value.as_ref().map(|v| render_value(&v.value, &empty)).transpose()?;
-            if !eval(p.op, item.pointer(&p.path.value), expected.as_ref())? {
+            if !eval(p.op, crate::pointer::get(item, &p.path.value), expected.as_ref())? {
                 keep = false;
                 break;
             }
         }
         if keep {
-            candidates.extend(values_at(item, &b.from.value).into_iter().filter(|v| !v.is_null()));
+            for v in crate::pointer::get_all(item, &b.from.value)
+                .into_iter()
+                .filter(|v| !v.is_null())
+            {
+                let mut ok = true;
+                for p in &b.value_where {
+                    let expected = p.value.as_ref().map(|x| render_value(&x.value, &empty)).transpose()?;
+                    if !eval(p.op, crate::pointer::get(v, &p.path.value), expected.as_ref())? {
+                        ok = false;
+                        break;
+                    }
+                }
+                if ok {
+                    candidates.push(v);
+                }
+            }
         }
     }
-    if let Some(at) = b.at {
-        return Ok(candidates.get(at).map(|v| (*v).clone()));
+    let picked = match b.at {
+        Some(at) => candidates.get(at).copied(),
+        None => pick(b.prefer, &candidates),
+    };
+    picked.map(|v| transform(b, v.clone())).transpose()
+}
+
+/// Applies a binding's `as_offset` and `replace`.
+fn transform(b: &Binding, v: Value) -> Result<Value, String> {
+    let mut v = v;
+    if let Some(offset) = &b.as_offset {
+        let s = plain(&v);
+        let t = crate::checks::parse_time(&s).ok_or_else(|| format!("`as_offset`: `{s}` is not a time"))?;
+        let shown = if offset == "naive" {
+            t.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string()
+        } else {
+            let o: chrono::FixedOffset = offset
+                .parse()
+                .map_err(|_| format!("`as_offset`: `{offset}` is not an offset like -05:00"))?;
+            t.with_timezone(&o).format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+        };
+        v = Value::String(shown);
     }
-    Ok(pick(b.prefer, &candidates).cloned())
+    if let Some((from, to)) = &b.replace {
+        v = Value::String(plain(&v).replace(from.as_str(), to));
+    }
+    Ok(v)
 }
 
 fn most_common<'v>(cands: &[&'v Value]) -> Option<&'v Value> {
@@ -111,14 +127,17 @@ mod tests {
             json!({"name": "ubuntu", "tags": ["b"], "size": 30}),
             json!({"name": "ubuntu", "tags": [], "size": 20}),
         ];
-        let vals: Vec<&Value> = items.iter().flat_map(|i| values_at(i, "/tags/*")).collect();
+        let vals: Vec<&Value> = items
+            .iter()
+            .flat_map(|i| crate::pointer::get_all(i, "/tags/*"))
+            .collect();
         assert_eq!(vals, vec![&json!("a"), &json!("b"), &json!("b")]);
-        let names: Vec<&Value> = items.iter().flat_map(|i| values_at(i, "/name")).collect();
+        let names: Vec<&Value> = items.iter().flat_map(|i| crate::pointer::get_all(i, "/name")).collect();
         assert_eq!(pick(Prefer::MostCommon, &names), Some(&json!("ubuntu")));
         assert_eq!(pick(Prefer::CaseVariant, &names), Some(&json!("Fedora")));
         let sizes: Vec<&Value> = items
             .iter()
-            .flat_map(|i| values_at(i, "/size"))
+            .flat_map(|i| crate::pointer::get_all(i, "/size"))
             .filter(|v| !v.is_null())
             .collect();
         assert_eq!(pick(Prefer::Median, &sizes), Some(&json!(20)));

@@ -100,12 +100,17 @@ async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
     };
 
     let mut vars = Vars::new();
+    if profile.tenant_from_endpoint
+        && let Some(tenant) = endpoint.path_segments().and_then(|mut s| s.rfind(|x| !x.is_empty()))
+    {
+        vars.insert("tenant_id".into(), Value::from(tenant));
+    }
     let mut catalogue = None;
     let judged_with = judged_with_catalogue(case);
     if judged_with || !case.needs.is_empty() {
         match ctx
             .discovery
-            .unpaged(&ctx.client, profile, endpoint, &[], ctx.max_pages, true)
+            .unpaged(&ctx.client, profile, endpoint, None, &[], ctx.max_pages, true)
             .await
         {
             Ok(c) => {
@@ -157,6 +162,10 @@ async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
     let net = Net {
         client: &ctx.client,
         endpoint,
+        endpoints: &ctx.endpoints,
+        profiles: &ctx.profiles,
+        discovery: &ctx.discovery,
+        max_pages: ctx.max_pages,
     };
     if let Some(walk_spec) = &case.walk {
         // The walker validates each page against the schema of the 2xx alternative.
@@ -272,7 +281,15 @@ async fn judge(
             let pairs = crate::exec::query_pairs(&exchange.request.url);
             match ctx
                 .discovery
-                .unpaged(&ctx.client, profile, net.endpoint, &pairs, ctx.max_pages, false)
+                .unpaged(
+                    &ctx.client,
+                    profile,
+                    net.endpoint,
+                    Some(&request_path(net.endpoint, &exchange.request.url)),
+                    &pairs,
+                    ctx.max_pages,
+                    false,
+                )
                 .await
             {
                 Ok(c) => reference = Some(c),
@@ -320,6 +337,11 @@ async fn judge(
 }
 
 fn verdict(case: &Case, findings: Findings, evidence: Evidence) -> Outcome {
+    if findings.broken.is_empty()
+        && let Some(reason) = findings.skip
+    {
+        return Outcome::skip(reason);
+    }
     let verdict = if !findings.broken.is_empty() {
         Verdict::for_broken(case.level)
     } else if !findings.errors.is_empty() {
@@ -336,6 +358,12 @@ fn verdict(case: &Case, findings: Findings, evidence: Evidence) -> Outcome {
         evidence,
         duration: Default::default(),
     }
+}
+
+/// The request's path relative to the endpoint (`/v2/images` under `http://h/image`).
+fn request_path(endpoint: &Url, url: &Url) -> String {
+    let prefix = endpoint.path().trim_end_matches('/');
+    url.path().strip_prefix(prefix).unwrap_or(url.path()).to_string()
 }
 
 /// The page budget of a walk: the run's budget, raised when the discovered catalogue needs more

@@ -4,7 +4,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::exec::{RequestSpec, list_url};
-use crate::model::Case;
+use crate::model::{Base, Case};
 use crate::template::{Vars, plain, render_str, render_value};
 
 pub fn build(case: &Case, endpoint: &Url, vars: &Vars) -> Result<RequestSpec, String> {
@@ -18,7 +18,16 @@ pub fn build(case: &Case, endpoint: &Url, vars: &Vars) -> Result<RequestSpec, St
             other => pairs.push((k.clone(), plain(&other))),
         }
     }
-    let url = list_url(endpoint, &path, &pairs)?;
+    let base = match r.base {
+        Base::Endpoint => endpoint.clone(),
+        Base::Parent => {
+            let mut parent = endpoint.clone();
+            let trimmed = endpoint.path().trim_end_matches('/');
+            parent.set_path(trimmed.rsplit_once('/').map_or("", |(head, _)| head));
+            parent
+        }
+    };
+    let url = list_url(&base, &path, &pairs)?;
     let mut headers = Vec::new();
     for (k, v) in &r.headers {
         headers.push((k.clone(), render_str(&v.value, vars)?));

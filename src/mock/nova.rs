@@ -1,0 +1,324 @@
+//! The compute-v2 face (Nova's image proxy, `/v2/{tenant_id}/images[/detail]`), mounted under
+//! `/compute`. It shows the same catalogue as Glance, the way Nova does: statuses upper-cased
+//! (queued → SAVING, …), `size` as `OS-EXT-IMG-SIZE:size` (0 when unknown), properties as
+//! `metadata`, absolute links, `images_links` only when a page is full, everything when no
+//! limit is given, and a tenant in the path that must match the token's.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde_json::{Value, json};
+
+use super::glance::MockState;
+use super::images::{Image, OTHER_PROJECT_ID, PROJECT_ID, timestamp};
+use super::quirk::Quirk;
+
+const MAX_LIMIT: usize = 1000;
+
+/// The second tenant's token: the valid token with this suffix.
+pub const ALT_TOKEN_SUFFIX: &str = "-alt";
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// Nova's fault bodies are always JSON: `{"badRequest": {"code": 400, "message": …}}`.
+fn fault(status: StatusCode, kind: &str, message: &str) -> Response {
+    json_response(status, &json!({ kind: {"code": status.as_u16(), "message": message} }))
+}
+
+/// The tenant the request's token belongs to; `None` means 401.
+fn tenant_of(state: &MockState, headers: &HeaderMap) -> Option<&'static str> {
+    let token = headers.get("x-auth-token").and_then(|v| v.to_str().ok());
+    let alt = format!("{}{ALT_TOKEN_SUFFIX}", state.config.token);
+    match token {
+        Some(t) if t == state.config.token => Some(PROJECT_ID),
+        Some(t) if t == alt => Some(OTHER_PROJECT_ID),
+        _ if state.config.quirks.contains(&Quirk::NoAuth) => Some(PROJECT_ID),
+        _ => None,
+    }
+}
+
+/// Nova's 401: always JSON, with where Keystone is.
+fn unauthorized(headers: &HeaderMap) -> Response {
+    let mut r = json_response(
+        StatusCode::UNAUTHORIZED,
+        &json!({"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}),
+    );
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"http://{host}/identity\"")) {
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    r
+}
+
+/// Checks auth, the method, and that the path's tenant is the token's.
+fn admit(state: &MockState, headers: &HeaderMap, method: &Method, tenant: &str) -> Option<Response> {
+    let Some(own) = tenant_of(state, headers) else {
+        return Some(unauthorized(headers));
+    };
+    if method != Method::GET {
+        let mut r = fault(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "badMethod",
+            &format!("The method {method} is not allowed for this resource."),
+        );
+        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET"));
+        return Some(r);
+    }
+    let well_formed = tenant.len() == 32 && tenant.bytes().all(|b| b.is_ascii_hexdigit());
+    if !well_formed {
+        return Some(fault(
+            StatusCode::NOT_FOUND,
+            "itemNotFound",
+            "The resource could not be found.",
+        ));
+    }
+    if tenant != own && !state.config.quirks.contains(&Quirk::ComputeWrongTenant200) {
+        return Some(fault(
+            StatusCode::BAD_REQUEST,
+            "badRequest",
+            &format!("Malformed request URL: URL's project_id '{tenant}' doesn't match Context's project_id '{own}'"),
+        ));
+    }
+    None
+}
+
+pub fn compute_status(glance: &str) -> &'static str {
+    match glance {
+        "active" => "ACTIVE",
+        "queued" | "saving" => "SAVING",
+        "killed" => "ERROR",
+        "deleted" | "pending_delete" => "DELETED",
+        _ => "UNKNOWN",
+    }
+}
+
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}")
+}
+
+fn item(img: &Image, base: &str, tenant: &str, detail: bool, quirks: &std::collections::BTreeSet<Quirk>) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert("id".into(), json!(img.id));
+    m.insert("name".into(), json!(img.name));
+    m.insert(
+        "links".into(),
+        json!([
+            {"rel": "self", "href": format!("{base}/compute/v2/{tenant}/images/{}", img.id)},
+            {"rel": "bookmark", "href": format!("{base}/compute/{tenant}/images/{}", img.id)},
+            {"rel": "alternate", "type": "application/vnd.openstack.image", "href": format!("{base}/image/images/{}", img.id)}
+        ]),
+    );
+    if detail {
+        let status = if quirks.contains(&Quirk::ComputeStatusLowercase) {
+            img.status.to_string()
+        } else {
+            compute_status(img.status).to_string()
+        };
+        let progress = match compute_status(img.status) {
+            "ACTIVE" => 100,
+            "SAVING" => 25,
+            _ => 0,
+        };
+        m.insert("OS-EXT-IMG-SIZE:size".into(), json!(img.size.unwrap_or(0)));
+        m.insert("created".into(), json!(timestamp(&img.created_at)));
+        m.insert("updated".into(), json!(timestamp(&img.updated_at)));
+        m.insert("metadata".into(), json!(img.properties));
+        m.insert("minDisk".into(), json!(img.min_disk));
+        m.insert("minRam".into(), json!(img.min_ram));
+        m.insert("progress".into(), json!(progress));
+        m.insert("status".into(), json!(status));
+        if let Some(server) = img.properties.get("instance_uuid") {
+            m.insert(
+                "server".into(),
+                json!({"id": server, "links": [
+                    {"rel": "self", "href": format!("{base}/compute/v2/{tenant}/servers/{server}")},
+                    {"rel": "bookmark", "href": format!("{base}/compute/{tenant}/servers/{server}")}
+                ]}),
+            );
+        }
+    }
+    Value::Object(m)
+}
+
+/// changes-since: ISO 8601 with an optional offset; without one, UTC.
+fn parse_since(s: &str, ignore_offset: bool) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(if ignore_offset {
+            t.naive_local().and_utc()
+        } else {
+            t.with_timezone(&Utc)
+        });
+    }
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|n| n.and_utc())
+}
+
+fn list(state: &MockState, headers: &HeaderMap, tenant: &str, query: &str, detail: bool) -> Response {
+    let quirks = &state.config.quirks;
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let last = |k: &str| pairs.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let limit = match last("limit") {
+        None => None,
+        Some(raw) => match raw.parse::<u64>() {
+            Ok(0) => {
+                return fault(
+                    StatusCode::BAD_REQUEST,
+                    "badRequest",
+                    "Invalid input for query parameters limit. Value: 0. 0 is less than the minimum of 1",
+                );
+            }
+            Ok(n) => Some((n as usize).min(MAX_LIMIT)),
+            Err(_) => {
+                return fault(
+                    StatusCode::BAD_REQUEST,
+                    "badRequest",
+                    &format!(
+                        "Invalid input for query parameters limit. Value: {raw}. '{raw}' does not match '^[0-9]*$'"
+                    ),
+                );
+            }
+        },
+    };
+    let since = match last("changes-since") {
+        None => None,
+        Some(raw) => match parse_since(raw, quirks.contains(&Quirk::ComputeChangesSinceIgnoresOffset)) {
+            Some(t) => Some(t),
+            None => {
+                return fault(
+                    StatusCode::BAD_REQUEST,
+                    "badRequest",
+                    "Bad \"updated_at\" query filter format. Use ISO 8601 DateTime notation.",
+                );
+            }
+        },
+    };
+    // Glance's default order: created_at desc, id desc.
+    let mut images: Vec<&Image> = state.images.iter().collect();
+    images.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    if detail && quirks.contains(&Quirk::ComputeDetailMissingOne) {
+        images.pop();
+    }
+    images.retain(|img| {
+        last("name").is_none_or(|n| img.name.as_deref() == Some(n))
+            && last("status").is_none_or(|s| compute_status(img.status) == s)
+            && last("type").is_none_or(|t| img.properties.get("image_type").map(String::as_str) == Some(t))
+            && last("server").is_none_or(|s| {
+                let s = s.rsplit('/').next().unwrap_or(s);
+                img.properties.get("instance_uuid").map(String::as_str) == Some(s)
+            })
+            && since.is_none_or(|t| img.updated_at >= t)
+    });
+    if let Some(marker) = last("marker").filter(|m| !m.is_empty()) {
+        match images.iter().position(|i| i.id == marker) {
+            Some(p) => {
+                images.drain(..=p);
+            }
+            None => {
+                return fault(
+                    StatusCode::BAD_REQUEST,
+                    "badRequest",
+                    &format!("HTTP 400 Bad Request: No image found with ID {marker}"),
+                );
+            }
+        }
+    }
+    let full = limit.is_some_and(|l| images.len() >= l);
+    if let Some(l) = limit {
+        images.truncate(l);
+    }
+    let base = base_url(headers);
+    let items: Vec<Value> = images.iter().map(|i| item(i, &base, tenant, detail, quirks)).collect();
+    let mut body = serde_json::Map::new();
+    body.insert("images".into(), Value::Array(items));
+    let path = format!(
+        "{base}/compute/v2/{tenant}/images{}",
+        if detail { "/detail" } else { "" }
+    );
+    // Sort parameters are dropped from links, as Nova does; the rest is kept.
+    let kept: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "marker" | "sort_key" | "sort_dir"))
+        .cloned()
+        .collect();
+    let encode = |p: &[(String, String)]| {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(p)
+            .finish()
+    };
+    if full && let Some(last_img) = images.last() {
+        let mut next = kept.clone();
+        next.push(("marker".into(), last_img.id.clone()));
+        body.insert(
+            "images_links".into(),
+            json!([{"rel": "next", "href": format!("{path}?{}", encode(&next))}]),
+        );
+    } else if quirks.contains(&Quirk::ComputeNextOnLastPage) && limit.is_some() {
+        let href = if query.is_empty() {
+            path.clone()
+        } else {
+            format!("{path}?{query}")
+        };
+        body.insert("images_links".into(), json!([{"rel": "next", "href": href}]));
+    }
+    json_response(StatusCode::OK, &Value::Object(body))
+}
+
+pub async fn list_images(
+    State(state): State<Arc<MockState>>,
+    method: Method,
+    headers: HeaderMap,
+    Path(tenant): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if let Some(r) = admit(&state, &headers, &method, &tenant) {
+        return r;
+    }
+    list(&state, &headers, &tenant, query.as_deref().unwrap_or(""), false)
+}
+
+pub async fn list_detail(
+    State(state): State<Arc<MockState>>,
+    method: Method,
+    headers: HeaderMap,
+    Path(tenant): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if let Some(r) = admit(&state, &headers, &method, &tenant) {
+        return r;
+    }
+    list(&state, &headers, &tenant, query.as_deref().unwrap_or(""), true)
+}
+
+pub async fn get_image(
+    State(state): State<Arc<MockState>>,
+    method: Method,
+    headers: HeaderMap,
+    Path((tenant, id)): Path<(String, String)>,
+) -> Response {
+    if let Some(r) = admit(&state, &headers, &method, &tenant) {
+        return r;
+    }
+    match state.images.iter().find(|i| i.id == id) {
+        Some(img) => json_response(
+            StatusCode::OK,
+            &json!({"image": item(img, &base_url(&headers), &tenant, true, &state.config.quirks)}),
+        ),
+        None => fault(StatusCode::NOT_FOUND, "itemNotFound", "Image not found."),
+    }
+}
