@@ -30,29 +30,32 @@ pub fn missing_params(want: &[(String, String)], have: &[(String, String)]) -> V
     missing
 }
 
-fn link<'a>(l: &LinkCheck, subject: &'a Subject, label: &str) -> Result<&'a str, Findings> {
-    match subject.body.and_then(|b| crate::pointer::get(b, &l.path.value)) {
-        Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(Findings::broken(Finding::new(
-            label,
-            format!("`{}` is not a string: {other}", l.path.value),
-        ))),
-        None => Err(Findings::broken(Finding::new(
-            label,
-            format!("the body has no `{}` link", l.path.value),
-        ))),
-    }
+/// The link at the check's pointer, as written and resolved against the endpoint.
+fn link<'a>(l: &LinkCheck, subject: &'a Subject, net: &Net, label: &str) -> Result<(&'a str, url::Url), Findings> {
+    let raw = match subject.body.and_then(|b| crate::pointer::get(b, &l.path.value)) {
+        Some(Value::String(s)) => s,
+        Some(other) => {
+            return Err(Findings::broken(Finding::new(
+                label,
+                format!("`{}` is not a string: {other}", l.path.value),
+            )));
+        }
+        None => {
+            return Err(Findings::broken(Finding::new(
+                label,
+                format!("the body has no `{}` link", l.path.value),
+            )));
+        }
+    };
+    let url = resolve_link(net.endpoint, raw).map_err(|e| Findings::broken(Finding::new(label, e)))?;
+    Ok((raw, url))
 }
 
 pub fn keeps_query(l: &LinkCheck, subject: &Subject, net: &Net) -> Findings {
     let label = format!("link_keeps_query {}", l.path.value);
-    let raw = match link(l, subject, &label) {
+    let (raw, url) = match link(l, subject, net, &label) {
         Ok(r) => r,
         Err(f) => return f,
-    };
-    let url = match resolve_link(net.endpoint, raw) {
-        Ok(u) => u,
-        Err(e) => return Findings::broken(Finding::new(label, e)),
     };
     let want = kept_params(subject.request, &subject.profile.marker_param);
     let missing = missing_params(&want, &query_pairs(&url));
@@ -69,13 +72,9 @@ pub fn keeps_query(l: &LinkCheck, subject: &Subject, net: &Net) -> Findings {
 
 pub async fn same_page(l: &LinkCheck, subject: &Subject<'_>, net: &Net<'_>) -> Findings {
     let label = format!("link_same_page {}", l.path.value);
-    let raw = match link(l, subject, &label) {
+    let (_, url) = match link(l, subject, net, &label) {
         Ok(r) => r,
         Err(f) => return f,
-    };
-    let url = match resolve_link(net.endpoint, raw) {
-        Ok(u) => u,
-        Err(e) => return Findings::broken(Finding::new(label, e)),
     };
     let request = RequestSpec {
         url,

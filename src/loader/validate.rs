@@ -70,8 +70,11 @@ pub fn suite(cases: &[LoadedCase], profiles: &BTreeMap<String, Profile>, schemas
 
         // `tenant_id` is there only when the profile's endpoint carries the tenant.
         let with_tenant = profile.is_some_and(|p| p.tenant_from_endpoint);
-        let mut vars: BTreeSet<&str> =
-            template::BUILTINS.iter().copied().filter(|v| *v != "tenant_id" || with_tenant).collect();
+        let mut vars: BTreeSet<&str> = template::BUILTINS
+            .iter()
+            .copied()
+            .filter(|v| *v != "tenant_id" || with_tenant)
+            .collect();
         for (name, b) in &c.bind {
             if template::BUILTINS.contains(&name.as_str()) || name == template::ITEM {
                 cx.at(b, format!("`{name}` is a reserved variable name"));

@@ -140,19 +140,29 @@ fn image_json(img: &Image, flavor: listing::Flavor) -> Value {
     v
 }
 
+/// Authentication first (as Glance's middleware does), then the only allowed method.
+fn gate(state: &MockState, method: &Method, headers: &HeaderMap) -> Option<Response> {
+    if let Some(denied) = authenticate(state, headers) {
+        return Some(denied);
+    }
+    (method != Method::GET).then(|| not_allowed(method, headers))
+}
+
+fn image_response(state: &MockState, flavor: listing::Flavor, headers: &HeaderMap, id: &str) -> Response {
+    match state.images.iter().find(|i| i.id == id) {
+        Some(img) => json_response(StatusCode::OK, &image_json(img, flavor)),
+        None => error(StatusCode::NOT_FOUND, &format!("No image found with ID {id}"), headers),
+    }
+}
+
 pub async fn list_images(
     State(state): State<Arc<MockState>>,
     method: Method,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if let Some(denied) = authenticate(&state, &headers) {
-        return denied;
-    }
-    if method != Method::GET {
-        return not_allowed(&method, &headers);
-    }
-    list_response(&state, listing::Flavor::Glance, &headers, query.as_deref())
+    gate(&state, &method, &headers)
+        .unwrap_or_else(|| list_response(&state, listing::Flavor::Glance, &headers, query.as_deref()))
 }
 
 /// The IMS list: Image API v2 plus the provider's extensions, on the same path shape.
@@ -162,31 +172,8 @@ pub async fn ims_list_images(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if let Some(denied) = authenticate(&state, &headers) {
-        return denied;
-    }
-    if method != Method::GET {
-        return not_allowed(&method, &headers);
-    }
-    list_response(&state, listing::Flavor::Ims, &headers, query.as_deref())
-}
-
-pub async fn ims_get_image(
-    State(state): State<Arc<MockState>>,
-    method: Method,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Some(denied) = authenticate(&state, &headers) {
-        return denied;
-    }
-    if method != Method::GET {
-        return not_allowed(&method, &headers);
-    }
-    match state.images.iter().find(|i| i.id == id) {
-        Some(img) => json_response(StatusCode::OK, &image_json(img, listing::Flavor::Ims)),
-        None => error(StatusCode::NOT_FOUND, &format!("No image found with ID {id}"), &headers),
-    }
+    gate(&state, &method, &headers)
+        .unwrap_or_else(|| list_response(&state, listing::Flavor::Ims, &headers, query.as_deref()))
 }
 
 pub async fn get_image(
@@ -195,16 +182,16 @@ pub async fn get_image(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Some(denied) = authenticate(&state, &headers) {
-        return denied;
-    }
-    if method != Method::GET {
-        return not_allowed(&method, &headers);
-    }
-    match state.images.iter().find(|i| i.id == id) {
-        Some(img) => json_response(StatusCode::OK, &img.to_json()),
-        None => error(StatusCode::NOT_FOUND, &format!("No image found with ID {id}"), &headers),
-    }
+    gate(&state, &method, &headers).unwrap_or_else(|| image_response(&state, listing::Flavor::Glance, &headers, &id))
+}
+
+pub async fn ims_get_image(
+    State(state): State<Arc<MockState>>,
+    method: Method,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    gate(&state, &method, &headers).unwrap_or_else(|| image_response(&state, listing::Flavor::Ims, &headers, &id))
 }
 
 pub async fn schema(
@@ -213,11 +200,8 @@ pub async fn schema(
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Response {
-    if let Some(denied) = authenticate(&state, &headers) {
-        return denied;
-    }
-    if method != Method::GET {
-        return not_allowed(&method, &headers);
+    if let Some(refused) = gate(&state, &method, &headers) {
+        return refused;
     }
     let image = json!({
         "name": "image",

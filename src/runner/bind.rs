@@ -10,33 +10,17 @@ use crate::template::{Vars, plain, render_value};
 
 /// `Ok(None)` when no candidate exists (the case is then skipped with the binding's `need`).
 pub fn resolve(b: &Binding, items: &[Value]) -> Result<Option<Value>, String> {
-    let empty = Vars::new();
     let mut candidates: Vec<&Value> = Vec::new();
     for item in items {
-        let mut keep = true;
-        for p in &b.filter {
-            let expected = p.value.as_ref().map(|v| render_value(&v.value, &empty)).transpose()?;
-            if !eval(p.op, crate::pointer::get(item, &p.path.value), expected.as_ref())? {
-                keep = false;
-                break;
-            }
+        if !all_hold(&b.filter, item)? {
+            continue;
         }
-        if keep {
-            for v in crate::pointer::get_all(item, &b.from.value)
-                .into_iter()
-                .filter(|v| !v.is_null())
-            {
-                let mut ok = true;
-                for p in &b.value_where {
-                    let expected = p.value.as_ref().map(|x| render_value(&x.value, &empty)).transpose()?;
-                    if !eval(p.op, crate::pointer::get(v, &p.path.value), expected.as_ref())? {
-                        ok = false;
-                        break;
-                    }
-                }
-                if ok {
-                    candidates.push(v);
-                }
+        for v in crate::pointer::get_all(item, &b.from.value)
+            .into_iter()
+            .filter(|v| !v.is_null())
+        {
+            if all_hold(&b.value_where, v)? {
+                candidates.push(v);
             }
         }
     }
@@ -45,6 +29,18 @@ pub fn resolve(b: &Binding, items: &[Value]) -> Result<Option<Value>, String> {
         None => pick(b.prefer, &candidates),
     };
     picked.map(|v| transform(b, v.clone())).transpose()
+}
+
+/// Whether every predicate holds on `v` (values in bindings take no templates).
+fn all_hold(predicates: &[crate::model::Predicate], v: &Value) -> Result<bool, String> {
+    let empty = Vars::new();
+    for p in predicates {
+        let expected = p.value.as_ref().map(|x| render_value(&x.value, &empty)).transpose()?;
+        if !eval(p.op, crate::pointer::get(v, &p.path.value), expected.as_ref())? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Applies a binding's `as_offset` and `replace`.
