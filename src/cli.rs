@@ -29,6 +29,18 @@ pub enum Command {
     Mock(MockArgs),
     /// Validate case and schema files; run nothing.
     Lint(InputArgs),
+    /// Show which requirements of the seed documents the cases check (exit 1 on an uncovered
+    /// requirement without a reason).
+    Coverage(CoverageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// `text` (default) or `json`.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// Where cases and schemas come from.

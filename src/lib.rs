@@ -16,6 +16,7 @@
 pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod coverage;
 pub mod exec;
 pub mod exit_codes;
 pub mod loader;

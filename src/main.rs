@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(*args),
         Command::Mock(args) => commands::mock::mock(&args),
         Command::Lint(input) => commands::lint::lint(&input),
+        Command::Coverage(args) => commands::coverage::coverage(&args),
     };
     ExitCode::from(code)
 }

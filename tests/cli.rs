@@ -160,3 +160,43 @@ fn the_binary_works_away_from_the_source_tree() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn coverage_lists_every_requirement_and_has_no_unexplained_hole() {
+    let out = imgconform().args(["coverage", "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let profiles = v["profiles"].as_array().unwrap();
+    assert_eq!(profiles.len(), 3);
+    for p in profiles {
+        assert_eq!(p["uncovered_must"], 0, "{}: an uncovered MUST", p["profile"]);
+        for e in p["entries"].as_array().unwrap() {
+            let covered = !e["cases"].as_array().unwrap().is_empty();
+            assert!(
+                covered || e["untestable"].is_string(),
+                "{} is uncovered without a reason",
+                e["id"]
+            );
+        }
+    }
+    let text = String::from_utf8_lossy(&imgconform().arg("coverage").output().unwrap().stdout).to_string();
+    assert!(text.lines().last().unwrap().starts_with("coverage: "), "{text}");
+}
+
+#[test]
+fn a_case_naming_an_unknown_requirement_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("image-v2")).unwrap();
+    std::fs::write(
+        dir.path().join("image-v2/x.yaml"),
+        "cases:\n  - id: image-v2/x/y\n    title: t\n    profile: image-v2\n    spec: {doc: 003_b48025eb92be26ba.txt, section: s, quote: q}\n    requirements: [image-v2/no/such-requirement]\n    level: MUST\n    request: {path: /v2/images}\n    expect: [{status: [200]}]\n",
+    )
+    .unwrap();
+    let out = imgconform().args(["lint", "--cases"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("x.yaml:6:20: unknown requirement `image-v2/no/such-requirement`"),
+        "{stderr}"
+    );
+}

@@ -227,7 +227,7 @@ fn junit_is_well_formed_and_complete() {
         let props: Vec<_> = c.descendants().filter(|n| n.has_tag_name("property")).collect();
         let names: Vec<_> = props.iter().filter_map(|p| p.attribute("name")).collect();
         assert!(
-            names.contains(&"spec") && names.contains(&"level"),
+            names.contains(&"spec") && names.contains(&"level") && names.contains(&"requirements"),
             "{:?}",
             c.attribute("name")
         );
@@ -289,6 +289,7 @@ fn a_failure_report_carries_the_evidence() {
     for needle in [
         "FAIL [MUST] image-v2/pagination/limit-3-walk",
         "spec: 003_b48025eb92be26ba.txt § Pagination",
+        "requirements: image-v2/pagination/follow-until-no-next",
         "walk: no cycle",
         "acceptable answers:",
         "curl -sS -i -H 'Accept: application/json' -H \"X-Auth-Token: $OS_TOKEN\"",
@@ -313,6 +314,7 @@ fn a_should_failure_is_a_warning_and_the_run_passes() {
     title: a SHOULD the mock does not meet
     profile: image-v2
     spec: {doc: 003_b48025eb92be26ba.txt, section: GET /v2/images, quote: q}
+    requirements: [image-v2/list/available-images]
     level: SHOULD
     request: {path: /v2/images}
     expect: [{status: [299]}]

@@ -257,6 +257,7 @@ fn record(c: &LoadedCase, outcome: crate::verdict::Outcome) -> CaseRecord {
         title: case.title.clone(),
         profile: case.profile.value.clone(),
         level: case.level,
+        requirements: case.requirements.iter().map(|r| r.value.clone()).collect(),
         spec: format!("{} § {}", case.spec.doc.value, case.spec.section),
         quote: case.spec.quote.clone(),
         note: case.note.clone(),

@@ -36,8 +36,12 @@ impl Sources {
                 text: text.to_string(),
             };
             match root {
-                // Replacing the cases keeps the shipped profile definitions available.
-                "cases" if options.cases_dir.is_none() || rel.ends_with("/profile.yaml") => {
+                // Replacing the cases keeps the shipped profiles and requirement inventory available.
+                "cases"
+                    if options.cases_dir.is_none()
+                        || rel.ends_with("/profile.yaml")
+                        || rel.starts_with("requirements/") =>
+                {
                     sources.cases.insert(file.rel.clone(), file);
                 }
                 "schemas" if options.schemas_dir.is_none() => {

@@ -15,7 +15,7 @@ pub use schemas::{SCHEMA_BASE_URI, SchemaSet};
 
 use std::collections::BTreeMap;
 
-use crate::model::{Case, Profile};
+use crate::model::{Case, Profile, Requirement};
 use crate::source::{Diagnostics, Pos};
 
 /// Where to read cases and schemas from, beyond (or instead of) the embedded ones.
@@ -51,6 +51,8 @@ pub struct Suite {
     pub profiles: BTreeMap<String, Profile>,
     pub cases: Vec<LoadedCase>,
     pub schemas: SchemaSet,
+    /// The requirement inventory, by id.
+    pub requirements: BTreeMap<String, Requirement>,
 }
 
 /// Reads, parses and validates everything; returns all problems found, sorted by file and line.
@@ -61,7 +63,9 @@ pub fn load(options: &LoadOptions) -> Result<Suite, Diagnostics> {
     let schemas = schemas::compile(&sources.schemas, &mut diags);
     let profiles = parse::profiles(&sources.cases, &mut diags);
     let cases = parse::cases(&sources.cases, &mut diags);
-    validate::suite(&cases, &profiles, &schemas, &mut diags);
+    let requirements = parse::requirements(&sources.cases, &mut diags);
+    let requirements = validate::requirements(requirements, &profiles, &mut diags);
+    validate::suite(&cases, &profiles, &schemas, &requirements, &mut diags);
 
     if diags.is_empty() {
         let mut cases = cases;
@@ -70,6 +74,7 @@ pub fn load(options: &LoadOptions) -> Result<Suite, Diagnostics> {
             profiles,
             cases,
             schemas,
+            requirements,
         })
     } else {
         diags.sort();

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 
 use super::{LoadedCase, SourceFile, SourceSet};
-use crate::model::{CaseFile, Profile, ProfileFile};
+use crate::model::{CaseFile, Profile, ProfileFile, Requirement, RequirementFile};
 use crate::source::{Diagnostic, Diagnostics, Pos};
 
 /// YAML 1.1 surprises off: `yes`, `NO`, `012` and `1_000` stay strings in untyped values.
@@ -51,6 +51,26 @@ fn is_profile_file(rel: &str) -> bool {
     rel.rsplit('/').next() == Some("profile.yaml")
 }
 
+fn is_requirement_file(rel: &str) -> bool {
+    rel.starts_with("requirements/")
+}
+
+/// The requirement inventory, with where each entry was written.
+pub fn requirements(files: &SourceSet, diags: &mut Diagnostics) -> Vec<(Requirement, String, Pos)> {
+    let mut out = Vec::new();
+    for file in files.values().filter(|f| is_requirement_file(&f.rel)) {
+        match parse_file::<RequirementFile>(file) {
+            Ok(rf) => out.extend(
+                rf.requirements
+                    .into_iter()
+                    .map(|r| (r.value, file.display.clone(), Pos::from_yaml(&r.referenced))),
+            ),
+            Err(d) => diags.push(d),
+        }
+    }
+    out
+}
+
 pub fn profiles(files: &SourceSet, diags: &mut Diagnostics) -> BTreeMap<String, Profile> {
     let mut out = BTreeMap::new();
     for file in files.values().filter(|f| is_profile_file(&f.rel)) {
@@ -78,7 +98,10 @@ pub fn profiles(files: &SourceSet, diags: &mut Diagnostics) -> BTreeMap<String, 
 
 pub fn cases(files: &SourceSet, diags: &mut Diagnostics) -> Vec<LoadedCase> {
     let mut out = Vec::new();
-    for file in files.values().filter(|f| !is_profile_file(&f.rel)) {
+    for file in files
+        .values()
+        .filter(|f| !is_profile_file(&f.rel) && !is_requirement_file(&f.rel))
+    {
         match parse_file::<CaseFile>(file) {
             Ok(cf) => {
                 if cf.cases.is_empty() {

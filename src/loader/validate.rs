@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{LoadedCase, SchemaSet};
-use crate::model::{Check, Method, Op, Predicate, Profile, Spanned};
+use crate::model::{Check, Method, Op, Predicate, Profile, Requirement, Spanned};
 use crate::source::{Diagnostic, Diagnostics, Pos};
 use crate::template;
 
@@ -22,7 +22,56 @@ impl Ctx<'_> {
     }
 }
 
-pub fn suite(cases: &[LoadedCase], profiles: &BTreeMap<String, Profile>, schemas: &SchemaSet, diags: &mut Diagnostics) {
+/// Checks the inventory (unique ids, known profiles, documents of those profiles, `untestable`
+/// only below MUST) and returns it by id.
+pub fn requirements(
+    entries: Vec<(Requirement, String, Pos)>,
+    profiles: &BTreeMap<String, Profile>,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, Requirement> {
+    let mut out: BTreeMap<String, Requirement> = BTreeMap::new();
+    let mut at: HashMap<String, (String, Pos)> = HashMap::new();
+    for (r, file, pos) in entries {
+        let mut err = |m: String| diags.push(Diagnostic::new(&file, pos, m));
+        if let Some((f, p)) = at.get(&r.id) {
+            err(format!(
+                "duplicate requirement id `{}` (first defined at {f}:{}:{})",
+                r.id, p.line, p.column
+            ));
+            continue;
+        }
+        if r.profiles.is_empty() {
+            err(format!("requirement `{}` names no profile", r.id));
+        }
+        for p in &r.profiles {
+            match profiles.get(p) {
+                None => err(format!("requirement `{}`: unknown profile `{p}`", r.id)),
+                Some(prof) if !prof.docs.contains(&r.doc) => err(format!(
+                    "requirement `{}`: `{}` is not a document of profile `{p}`",
+                    r.id, r.doc
+                )),
+                Some(_) => {}
+            }
+        }
+        if r.untestable.is_some() && r.level == crate::model::Level::Must {
+            err(format!(
+                "requirement `{}` is a MUST: it cannot be `untestable`, it needs a case",
+                r.id
+            ));
+        }
+        at.insert(r.id.clone(), (file.clone(), pos));
+        out.insert(r.id.clone(), r);
+    }
+    out
+}
+
+pub fn suite(
+    cases: &[LoadedCase],
+    profiles: &BTreeMap<String, Profile>,
+    schemas: &SchemaSet,
+    requirements: &BTreeMap<String, Requirement>,
+    diags: &mut Diagnostics,
+) {
     let mut seen: HashMap<&str, (&str, Pos)> = HashMap::new();
     for lc in cases {
         let mut cx = Ctx { file: &lc.file, diags };
@@ -41,6 +90,30 @@ pub fn suite(cases: &[LoadedCase], profiles: &BTreeMap<String, Profile>, schemas
             seen.insert(id, (&lc.file, id_pos));
         }
         check_id(&mut cx, c);
+        if c.requirements.is_empty() {
+            cx.at(
+                &c.id,
+                "a case must name the requirement ids it checks (`requirements: [...]`)",
+            );
+        }
+        for r in &c.requirements {
+            match requirements.get(&r.value) {
+                None => cx.at(
+                    r,
+                    format!("unknown requirement `{}` (see cases/requirements/)", r.value),
+                ),
+                Some(req) if !req.profiles.contains(&c.profile.value) => cx.at(
+                    r,
+                    format!(
+                        "requirement `{}` applies to {}, not to `{}`",
+                        r.value,
+                        req.profiles.join(", "),
+                        c.profile.value
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
         let profile = profiles.get(&c.profile.value);
         match profile {
             None => {

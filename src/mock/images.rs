@@ -264,6 +264,15 @@ pub fn catalogue(n: usize) -> Vec<Image> {
         if i % 7 == 3 {
             ims.insert("__support_largememory".to_string(), "true".to_string());
         }
+        if i % 4 == 1 {
+            ims.insert("__support_xen".to_string(), "true".to_string());
+        }
+        if i % 5 == 0 {
+            ims.insert("__support_diskintensive".to_string(), "true".to_string());
+        }
+        if i % 6 == 0 {
+            ims.insert("__support_highperformance".to_string(), "true".to_string());
+        }
         out.push(Image {
             id: rng.uuid4(),
             name,

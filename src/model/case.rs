@@ -21,6 +21,8 @@ pub struct Case {
     pub title: String,
     pub profile: Spanned<String>,
     pub spec: SpecRef,
+    /// The inventory requirements this case checks (`cases/requirements/*.yaml`).
+    pub requirements: Vec<Spanned<String>>,
     pub level: Level,
     /// Why the case reads the seed the way it does (e.g. "real Glance answers 400 here").
     #[serde(default)]

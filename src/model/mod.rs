@@ -8,6 +8,7 @@ mod check;
 mod predicate;
 mod profile;
 mod query;
+mod requirement;
 
 pub use case::{
     Alternative, Auth, Base, Binding, Case, CaseFile, Level, Method, Need, Prefer, Request, SpecRef, WalkSpec,
@@ -18,6 +19,7 @@ pub use check::{
 pub use predicate::{Op, Predicate};
 pub use profile::{NextLink, Profile, ProfileFile};
 pub use query::QueryMap;
+pub use requirement::{Requirement, RequirementFile};
 
 /// A value with the position it was written at.
 pub type Spanned<T> = serde_saphyr::Spanned<T>;

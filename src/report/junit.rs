@@ -77,6 +77,7 @@ pub fn write_junit(path: &std::path::Path, records: &[CaseRecord], redactor: &Re
             let p = vec![
                 ("spec", redactor.redact(&r.spec)),
                 ("level", r.level.as_str().to_string()),
+                ("requirements", r.requirements.join(" ")),
                 ("verdict", r.outcome.verdict.label().to_string()),
                 ("source", r.source.clone()),
             ];

@@ -25,6 +25,8 @@ pub struct CaseRecord {
     pub title: String,
     pub profile: String,
     pub level: Level,
+    /// The inventory requirements the case checks.
+    pub requirements: Vec<String>,
     /// `003_b48025eb92be26ba.txt § Pagination`.
     pub spec: String,
     pub quote: String,

@@ -17,6 +17,7 @@ pub fn render_outcome(r: &CaseRecord, redactor: &Redactor) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{} [{}] {} — {}", o.verdict.label(), r.level.as_str(), r.id, r.title);
     let _ = writeln!(s, "spec: {}: \"{}\"", r.spec, r.quote);
+    let _ = writeln!(s, "requirements: {}", r.requirements.join(", "));
     if let Some(n) = &r.note {
         let _ = writeln!(s, "note: {n}");
     }
