@@ -32,6 +32,18 @@ pub enum Command {
     /// Show which requirements of the seed documents the cases check (exit 1 on an uncovered
     /// requirement without a reason).
     Coverage(CoverageArgs),
+    /// Run the suite against the mock clean (all must pass) and once per quirk (each must be
+    /// caught); exit 1 otherwise.
+    Selfcheck(SelfcheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SelfcheckArgs {
+    /// `text` (default) or `json`.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 #[derive(Debug, Args)]

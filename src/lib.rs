@@ -26,6 +26,7 @@ pub mod pointer;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod selfcheck;
 pub mod source;
 pub mod template;
 pub mod tls;

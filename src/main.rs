@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         Command::Mock(args) => commands::mock::mock(&args),
         Command::Lint(input) => commands::lint::lint(&input),
         Command::Coverage(args) => commands::coverage::coverage(&args),
+        Command::Selfcheck(args) => commands::selfcheck::selfcheck(&args),
     };
     ExitCode::from(code)
 }

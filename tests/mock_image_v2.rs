@@ -341,6 +341,62 @@ async fn each_quirk_changes_what_it_names() {
                 reversed.reverse();
                 assert_eq!(c.ids("/v2/images?limit=1000").await, reversed);
             }
+            Quirk::LimitIgnored => assert_eq!(c.ids("/v2/images?limit=3").await.len(), 25),
+            Quirk::PageGap => assert_eq!(c.ids(&format!("/v2/images?limit=2&marker={}", all[2])).await[0], all[4]),
+            Quirk::DuplicateInPage => {
+                let ids = c.ids("/v2/images?limit=3").await;
+                assert_eq!(ids.first(), ids.last());
+            }
+            Quirk::InvalidToken403 => {
+                let r = c
+                    .http
+                    .get(format!("{}/v2/images", c.base))
+                    .header("X-Auth-Token", "nope")
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status().as_u16(), 403);
+            }
+            Quirk::NameFilterSubstring => assert!(c.ids("/v2/images?name=cirros").await.len() >= 2),
+            Quirk::SizeAsString => {
+                let (_, _, body) = c.get("/v2/images?limit=1000").await;
+                assert!(body["images"].as_array().unwrap().iter().any(|i| i["size"].is_string()));
+            }
+            Quirk::DatetimeWithoutZone => {
+                let (_, _, body) = c.get("/v2/images?limit=1").await;
+                assert!(!body["images"][0]["created_at"].as_str().unwrap().ends_with('Z'));
+            }
+            Quirk::MissingVisibility => {
+                let (_, _, body) = c.get("/v2/images?limit=1000").await;
+                assert!(
+                    body["images"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|i| i.get("visibility").is_none())
+                );
+            }
+            Quirk::SelfLinkOtherImage => {
+                let (_, _, body) = c.get("/v2/images?limit=1").await;
+                let img = &body["images"][0];
+                assert!(!img["self"].as_str().unwrap().ends_with(img["id"].as_str().unwrap()));
+            }
+            Quirk::HtmlContentType => {
+                let (_, headers, _) = c.get("/v2/images?limit=1").await;
+                assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+            }
+            Quirk::ErrorBodyNotJson => {
+                let (status, headers, _) = c.get("/v2/images?limit=-1").await;
+                assert_eq!(status, 400);
+                assert!(headers["content-type"].to_str().unwrap().starts_with("text/plain"));
+            }
+            Quirk::SecondPageOtherOrder => {
+                let page = c.ids(&format!("/v2/images?limit=5&marker={}", all[0])).await;
+                let mut sorted = page.clone();
+                sorted.sort();
+                assert_eq!(page, sorted);
+                assert_ne!(page, all[1..6]);
+            }
             _ => unreachable!("filtered above"),
         }
         m.shutdown().await;

@@ -155,6 +155,39 @@ const QUIRKS: &[(&str, &[&str])] = &[
     ("ims-default-page-1000", &["ims/pagination/default-page-25"]),
     ("ims-platform-filter-ignored", &["ims/filters/platform"]),
     ("ims-created-at-gt-as-gte", &["ims/time/created-at-gt"]),
+    (
+        "limit-ignored",
+        &[
+            "image-v2/pagination/page-size-at-most-limit",
+            "image-v2/pagination/limit-1-walk",
+        ],
+    ),
+    (
+        "page-gap",
+        &[
+            "image-v2/pagination/limit-2-walk",
+            "image-v2/pagination/marker-continues-after",
+        ],
+    ),
+    ("duplicate-in-page", &["image-v2/shape/list-schema"]),
+    ("invalid-token-403", &["image-v2/errors/invalid-token"]),
+    ("name-filter-substring", &["image-v2/filters/name-not-prefix"]),
+    ("size-as-string", &["image-v2/shape/list-schema"]),
+    ("datetime-without-zone", &["image-v2/shape/list-schema"]),
+    ("missing-visibility", &["image-v2/shape/list-schema"]),
+    ("self-link-other-image", &["image-v2/shape/item-links"]),
+    ("html-content-type", &["image-v2/shape/list-schema"]),
+    (
+        "error-body-not-json",
+        &["image-v2/pagination/limit-negative", "image-v2/errors/unknown-image"],
+    ),
+    (
+        "second-page-other-order",
+        &[
+            "image-v2/pagination/limit-2-walk",
+            "image-v2/pagination/marker-continues-after",
+        ],
+    ),
 ];
 
 #[test]

@@ -12,14 +12,14 @@ pub fn coverage(args: &CoverageArgs) -> u8 {
     let report = Coverage::of(&suite);
     if args.format == "json" {
         match serde_json::to_string_pretty(&report) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => super::emit(&format!("{s}\n")),
             Err(e) => {
                 eprintln!("imgconform: {e}");
                 return exit_codes::TOOL_FAILED;
             }
         }
     } else {
-        print!("{}", report.render_text());
+        super::emit(&report.render_text());
     }
     // An uncovered requirement without a reason is a hole in the catalogue.
     if report.holes().is_empty() {

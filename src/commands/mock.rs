@@ -6,9 +6,11 @@ use crate::mock::{self, MockConfig, Quirk};
 
 pub fn mock(args: &MockArgs) -> u8 {
     if args.list_quirks {
-        for q in Quirk::all() {
-            println!("{:<28} {}", q.name(), q.description());
-        }
+        let text: String = Quirk::all()
+            .iter()
+            .map(|q| format!("{:<38} {}  [violates {}]\n", q.name(), q.description(), q.requirement()))
+            .collect();
+        super::emit(&text);
         return exit_codes::SUCCESS;
     }
     let config = MockConfig {

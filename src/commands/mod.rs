@@ -4,6 +4,7 @@ pub mod coverage;
 pub mod lint;
 pub mod mock;
 pub mod run;
+pub mod selfcheck;
 
 use crate::cli::InputArgs;
 use crate::exit_codes;
@@ -24,4 +25,12 @@ pub(crate) fn load_or_report(input: &InputArgs) -> Result<Suite, u8> {
         eprintln!("{diags}");
         exit_codes::BAD_INPUT
     })
+}
+
+/// Writes to stdout; a closed pipe (`imgconform coverage | head`) ends the output quietly, as
+/// command-line tools do, instead of panicking like `print!`.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
 }

@@ -81,6 +81,13 @@ fn authenticate(state: &MockState, headers: &HeaderMap) -> Option<Response> {
     if token == Some(state.config.token.as_str()) {
         return None;
     }
+    if token.is_some() && state.quirk(Quirk::InvalidToken403) {
+        return Some(error(
+            StatusCode::FORBIDDEN,
+            "You are not authorized to complete get_images action.",
+            headers,
+        ));
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -114,7 +121,11 @@ fn list_response(state: &MockState, flavor: listing::Flavor, headers: &HeaderMap
         Err(listing::BadRequest(msg)) => error(StatusCode::BAD_REQUEST, &msg, headers),
         Ok(page) => {
             let mut body = serde_json::Map::new();
-            let items = page.images.iter().map(|i| image_json(i, flavor)).collect();
+            let items = page
+                .images
+                .iter()
+                .map(|i| quirked(state, i, image_json(i, flavor)))
+                .collect();
             body.insert("images".into(), Value::Array(items));
             body.insert("first".into(), json!(page.first));
             body.insert("schema".into(), json!("/v2/schemas/images"));
@@ -124,6 +135,32 @@ fn list_response(state: &MockState, flavor: listing::Flavor, headers: &HeaderMap
             json_response(StatusCode::OK, &Value::Object(body))
         }
     }
+}
+
+/// The per-image bugs of the quirks that change how an image is written.
+fn quirked(state: &MockState, img: &Image, mut v: Value) -> Value {
+    let Value::Object(m) = &mut v else { return v };
+    if state.quirk(Quirk::SizeAsString)
+        && let Some(size) = img.size
+    {
+        m.insert("size".into(), json!(size.to_string()));
+    }
+    if state.quirk(Quirk::DatetimeWithoutZone) {
+        for key in ["created_at", "updated_at"] {
+            if let Some(Value::String(t)) = m.get_mut(key) {
+                t.truncate(t.trim_end_matches('Z').len());
+            }
+        }
+    }
+    if state.quirk(Quirk::MissingVisibility) && img.id.starts_with(['0', '1', '2', '3', '4', '5', '6', '7']) {
+        m.remove("visibility");
+    }
+    if state.quirk(Quirk::SelfLinkOtherImage) {
+        let at = state.images.iter().position(|i| i.id == img.id).unwrap_or(0);
+        let other = &state.images[(at + 1) % state.images.len()];
+        m.insert("self".into(), json!(format!("/v2/images/{}", other.id)));
+    }
+    v
 }
 
 /// An image as the flavor shows it: IMS adds its `__` fields and `virtual_env_type`.
@@ -150,7 +187,7 @@ fn gate(state: &MockState, method: &Method, headers: &HeaderMap) -> Option<Respo
 
 fn image_response(state: &MockState, flavor: listing::Flavor, headers: &HeaderMap, id: &str) -> Response {
     match state.images.iter().find(|i| i.id == id) {
-        Some(img) => json_response(StatusCode::OK, &image_json(img, flavor)),
+        Some(img) => json_response(StatusCode::OK, &quirked(state, img, image_json(img, flavor))),
         None => error(StatusCode::NOT_FOUND, &format!("No image found with ID {id}"), headers),
     }
 }

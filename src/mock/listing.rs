@@ -202,6 +202,9 @@ fn matches(img: &Image, key: &str, value: &str, flavor: Flavor, quirks: &BTreeSe
                 .as_deref()
                 .is_some_and(|n| n.to_lowercase() == v.to_lowercase())
         }),
+        "name" if quirks.contains(&Quirk::NameFilterSubstring) => in_values(value)
+            .iter()
+            .any(|v| img.name.as_deref().is_some_and(|n| n.contains(v.as_str()))),
         "name" => any_of(img.name.as_deref()),
         "status" => any_of(Some(img.status)),
         "id" => any_of(Some(&img.id)),
@@ -335,6 +338,7 @@ pub fn list_as<'a>(
     };
 
     let limit = match q.last("limit") {
+        _ if quirks.contains(&Quirk::LimitIgnored) => default_limit,
         None => default_limit,
         Some(raw) => match python_int(raw) {
             Some(n) if n >= 0 => (n.min(MAX_LIMIT as i64)) as usize,
@@ -371,6 +375,9 @@ pub fn list_as<'a>(
                     Ordering::Equal
                 };
                 images.retain(|i| order(i, m, &sort) > keep);
+                if quirks.contains(&Quirk::PageGap) && !images.is_empty() {
+                    images.remove(0);
+                }
             }
             None if quirks.contains(&Quirk::UnknownMarker200) => {}
             None => return Err(BadRequest(format!("No image found with ID {marker}"))),
@@ -383,6 +390,12 @@ pub fn list_as<'a>(
         limit
     };
     images.truncate(take);
+    if quirks.contains(&Quirk::SecondPageOtherOrder) && q.last("marker").is_some() {
+        images.sort_by(|a, b| a.id.cmp(&b.id));
+    }
+    if quirks.contains(&Quirk::DuplicateInPage) && q.last("marker").is_none() && images.len() > 1 {
+        images.push(images[0]);
+    }
 
     let without_marker: Vec<(String, String)> = q.pairs.iter().filter(|(k, _)| k != "marker").cloned().collect();
     let first = link(&without_marker);

@@ -26,6 +26,18 @@ pub enum Quirk {
     ImsDefaultPage1000,
     ImsPlatformFilterIgnored,
     ImsCreatedAtGtAsGte,
+    LimitIgnored,
+    PageGap,
+    DuplicateInPage,
+    InvalidToken403,
+    NameFilterSubstring,
+    SizeAsString,
+    DatetimeWithoutZone,
+    MissingVisibility,
+    SelfLinkOtherImage,
+    HtmlContentType,
+    ErrorBodyNotJson,
+    SecondPageOtherOrder,
 }
 
 impl Quirk {
@@ -52,6 +64,18 @@ impl Quirk {
             ImsDefaultPage1000,
             ImsPlatformFilterIgnored,
             ImsCreatedAtGtAsGte,
+            LimitIgnored,
+            PageGap,
+            DuplicateInPage,
+            InvalidToken403,
+            NameFilterSubstring,
+            SizeAsString,
+            DatetimeWithoutZone,
+            MissingVisibility,
+            SelfLinkOtherImage,
+            HtmlContentType,
+            ErrorBodyNotJson,
+            SecondPageOtherOrder,
         ]
     }
 
@@ -77,6 +101,56 @@ impl Quirk {
             Quirk::ImsDefaultPage1000 => "ims-default-page-1000",
             Quirk::ImsPlatformFilterIgnored => "ims-platform-filter-ignored",
             Quirk::ImsCreatedAtGtAsGte => "ims-created-at-gt-as-gte",
+            Quirk::LimitIgnored => "limit-ignored",
+            Quirk::PageGap => "page-gap",
+            Quirk::DuplicateInPage => "duplicate-in-page",
+            Quirk::InvalidToken403 => "invalid-token-403",
+            Quirk::NameFilterSubstring => "name-filter-substring",
+            Quirk::SizeAsString => "size-as-string",
+            Quirk::DatetimeWithoutZone => "datetime-without-zone",
+            Quirk::MissingVisibility => "missing-visibility",
+            Quirk::SelfLinkOtherImage => "self-link-other-image",
+            Quirk::HtmlContentType => "html-content-type",
+            Quirk::ErrorBodyNotJson => "error-body-not-json",
+            Quirk::SecondPageOtherOrder => "second-page-other-order",
+        }
+    }
+
+    /// The inventory requirement (`cases/requirements/`) the bug violates.
+    pub fn requirement(self) -> &'static str {
+        match self {
+            Quirk::LimitOffByOne => "image-v2/pagination/zero-to-limit-items",
+            Quirk::MarkerInclusive => "image-v2/pagination/marker-last-seen",
+            Quirk::NextDropsFilters => "image-v2/pagination/next-preserves-query",
+            Quirk::NextLoops => "image-v2/pagination/follow-until-no-next",
+            Quirk::UnknownMarker200 => "image-v2/pagination/marker-last-seen",
+            Quirk::NameFilterCaseInsensitive => "image-v2/filtering/direct-comparison",
+            Quirk::SortDirIgnored => "image-v2/sorting/asc-desc",
+            Quirk::SizeMinExclusive => "image-v2/filtering/size-range",
+            Quirk::NegativeLimit200 => "image-v2/pagination/limit-page-size",
+            Quirk::NoAuth => "image-v2/list/available-images",
+            Quirk::UnknownSortKey200 => "image-v2/sorting/any-attribute",
+            Quirk::DefaultOrderAsc => "image-v2/sorting/defaults",
+            Quirk::ComputeNextOnLastPage => "compute-v2/params/marker",
+            Quirk::ComputeDetailMissingOne => "compute-v2/detail/get-detail",
+            Quirk::ComputeChangesSinceIgnoresOffset => "compute-v2/params/changes-since-offset",
+            Quirk::ComputeWrongTenant200 => "compute-v2/errors/tenant-mismatch",
+            Quirk::ComputeStatusLowercase => "compute-v2/detail/fields",
+            Quirk::ImsDefaultPage1000 => "ims/pagination/default-25",
+            Quirk::ImsPlatformFilterIgnored => "ims/params/platform",
+            Quirk::ImsCreatedAtGtAsGte => "ims/params/created-at",
+            Quirk::LimitIgnored => "image-v2/pagination/limit-page-size",
+            Quirk::PageGap => "image-v2/pagination/follow-until-no-next",
+            Quirk::DuplicateInPage => "image-v2/list/available-images",
+            Quirk::InvalidToken403 => "image-v2/list/available-images",
+            Quirk::NameFilterSubstring => "image-v2/filtering/direct-comparison",
+            Quirk::SizeAsString => "image-v2/list/image-fields",
+            Quirk::DatetimeWithoutZone => "image-v2/list/image-fields",
+            Quirk::MissingVisibility => "image-v2/list/image-fields",
+            Quirk::SelfLinkOtherImage => "image-v2/list/image-links",
+            Quirk::HtmlContentType => "image-v2/list/available-images",
+            Quirk::ErrorBodyNotJson => "image-v2/pagination/limit-page-size",
+            Quirk::SecondPageOtherOrder => "image-v2/pagination/next-preserves-query",
         }
     }
 
@@ -127,6 +201,36 @@ impl Quirk {
             Quirk::ImsPlatformFilterIgnored => "ims: the __platform filter is ignored (seed 004 __platform)",
             Quirk::ImsCreatedAtGtAsGte => {
                 "ims: created_at=gt: keeps images created exactly at the time (seed 004 created_at operators)"
+            }
+            Quirk::LimitIgnored => {
+                "the limit parameter is ignored: every page holds 25 images (seed 003 Pagination: limit sets the page size)"
+            }
+            Quirk::PageGap => {
+                "the page after a marker skips one image: a walk misses images (seed 003 Pagination: marker is the last-seen image)"
+            }
+            Quirk::DuplicateInPage => {
+                "the first page repeats its first image at its end (seed 003: a list of images; ids are unique)"
+            }
+            Quirk::InvalidToken403 => {
+                "a token no one issued gets 403 instead of 401 (Keystone: 401 for an invalid token)"
+            }
+            Quirk::NameFilterSubstring => {
+                "name= matches any name containing the value (seed 003 Filtering: direct comparison)"
+            }
+            Quirk::SizeAsString => "size is a JSON string instead of an integer (Glance's image schema: integer)",
+            Quirk::DatetimeWithoutZone => "created_at and updated_at carry no zone (Glance's image schema: date-time)",
+            Quirk::MissingVisibility => {
+                "some images lack the visibility field (seed 003 example: every image has visibility)"
+            }
+            Quirk::SelfLinkOtherImage => {
+                "an image's self link names another image (seed 003 example: self is /v2/images/{id})"
+            }
+            Quirk::HtmlContentType => "the list is served as text/html (a JSON API: application/json)",
+            Quirk::ErrorBodyNotJson => {
+                "errors are plain text even when the client accepts only JSON (Glance with Accept: application/json: JSON)"
+            }
+            Quirk::SecondPageOtherOrder => {
+                "pages after a marker come in ascending id order instead of the requested order (seed 003 Sorting)"
             }
         }
     }

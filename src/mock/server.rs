@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -15,15 +16,47 @@ use tokio::task::JoinHandle;
 use super::MockConfig;
 use super::glance::{self, MockState};
 use super::nova;
+use super::quirk::Quirk;
 
 async fn common_headers(State(state): State<Arc<MockState>>, request: Request, next: Next) -> Response {
     if !state.config.latency.is_zero() {
         tokio::time::sleep(state.config.latency).await;
     }
+    let path = request.uri().path().to_string();
     let mut response = next.run(request).await;
     response
         .headers_mut()
         .insert("x-openstack-request-id", glance::request_id(&state));
+    response_quirks(&state, &path, response)
+}
+
+/// The quirks that rewrite a whole response: its media type, or its error body.
+fn response_quirks(state: &MockState, path: &str, mut response: Response) -> Response {
+    let quirks = &state.config.quirks;
+    if quirks.contains(&Quirk::HtmlContentType) && response.status().is_success() && path.ends_with("/v2/images") {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=UTF-8"),
+        );
+    }
+    if quirks.contains(&Quirk::ErrorBodyNotJson) && response.status().is_client_error() {
+        let status = response.status();
+        let mut plain = (status, format!("{status}\n\nThe request could not be served.")).into_response();
+        plain.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=UTF-8"),
+        );
+        for name in [
+            header::WWW_AUTHENTICATE,
+            header::ALLOW,
+            header::HeaderName::from_static("x-openstack-request-id"),
+        ] {
+            if let Some(v) = response.headers().get(&name).cloned() {
+                plain.headers_mut().insert(name, v);
+            }
+        }
+        return plain;
+    }
     response
 }
 
