@@ -91,6 +91,14 @@ pub struct RunArgs {
     /// The token sent as X-Auth-Token (never printed).
     #[arg(long, env = "OS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// Snapshot comparison: check (default against the embedded mock: a difference FAILs),
+    /// strict (a difference always FAILs), update (write .snap.new files for review), off
+    /// (default against a real target; with check, drift from the last recorded run WARNs).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub snapshots: Option<crate::snapshot::Mode>,
+    /// Where snapshots live (default: the source tree's snapshots/, else ./snapshots).
+    #[arg(long, value_name = "DIR")]
+    pub snapshots_dir: Option<PathBuf>,
     /// Write a JUnit XML report to PATH.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,

@@ -27,6 +27,7 @@ pub mod redact;
 pub mod report;
 pub mod runner;
 pub mod selfcheck;
+pub mod snapshot;
 pub mod source;
 pub mod template;
 pub mod tls;

@@ -108,6 +108,9 @@ async fn run_once(shared: Arc<Shared>, quirks: Vec<Quirk>) -> anyhow::Result<BTr
         schemas: shared.schemas.clone(),
         discovery: Discovery::default(),
         max_pages: 1000,
+        // The snapshots are checked by `run` and by cargo test; a quirk is caught by a case.
+        snapshots: None,
+        redactor: crate::redact::Redactor::default(),
     });
     let gate = Arc::new(Semaphore::new(CASES_IN_FLIGHT));
     let mut tasks = tokio::task::JoinSet::new();

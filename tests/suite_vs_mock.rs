@@ -368,3 +368,120 @@ fn a_should_failure_is_a_warning_and_the_run_passes() {
     );
     assert!(r.stdout.contains("1 warned"), "{}", r.stdout);
 }
+
+#[test]
+fn a_nightly_job_records_snapshots_and_reports_drift_as_a_warning() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    imgconform::tls::install_crypto_provider();
+    let start = |quirks: Vec<imgconform::mock::Quirk>| {
+        rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let config = imgconform::mock::MockConfig {
+                quirks: quirks.into_iter().collect(),
+                ..Default::default()
+            };
+            imgconform::mock::spawn(config, listener).await.unwrap()
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let snaps = dir.path().to_str().unwrap();
+    let token = imgconform::mock::DEFAULT_TOKEN;
+
+    // Night 1: record (pending files), then review = accept them.
+    let staging = start(vec![]);
+    let url = staging.image_url();
+    let r = run(&[
+        "--image-url",
+        &url,
+        "--token",
+        token,
+        "--snapshots",
+        "update",
+        "--snapshots-dir",
+        snaps,
+        "snapshots",
+    ]);
+    assert_eq!(
+        r.code,
+        Some(0),
+        "recording against a real target warns, it does not fail:\n{}",
+        r.stdout
+    );
+    let pending: Vec<_> = walk(dir.path())
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "new"))
+        .collect();
+    assert_eq!(pending.len(), 3, "{pending:?}");
+    for p in pending {
+        std::fs::rename(&p, p.with_extension("")).unwrap();
+    }
+    let r = run(&[
+        "--image-url",
+        &url,
+        "--token",
+        token,
+        "--snapshots",
+        "check",
+        "--snapshots-dir",
+        snaps,
+        "snapshots",
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("0 warned"),
+        "no drift on an unchanged cloud: {}",
+        r.stdout
+    );
+    rt.block_on(staging.shutdown());
+
+    // Night 2: the cloud changed; drift is a WARN, or a FAIL with --snapshots strict.
+    let changed = start(vec![imgconform::mock::Quirk::HtmlContentType]);
+    let url = changed.image_url();
+    let r = run(&[
+        "--image-url",
+        &url,
+        "--token",
+        token,
+        "--snapshots",
+        "check",
+        "--snapshots-dir",
+        snaps,
+        "snapshots",
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("WARN [SHOULD] image-v2/snapshots/list-page"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&[
+        "--image-url",
+        &url,
+        "--token",
+        token,
+        "--snapshots",
+        "strict",
+        "--snapshots-dir",
+        snaps,
+        "snapshots",
+    ]);
+    assert_eq!(r.code, Some(1), "{}", r.stdout);
+    for p in walk(dir.path()) {
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(!text.contains(token), "a token in {}", p.display());
+    }
+    rt.block_on(changed.shutdown());
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

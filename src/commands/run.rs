@@ -16,6 +16,7 @@ use crate::mock::{self, MockConfig};
 use crate::redact::{Redactor, Secret};
 use crate::report::{self, CaseRecord};
 use crate::runner::{self, RunContext};
+use crate::snapshot;
 use crate::verdict::Verdict;
 
 /// Trials wait on the network, not the CPU: run more of them than there are cores.
@@ -67,6 +68,29 @@ pub fn run(mut args: RunArgs) -> u8 {
         args.harness.test_threads = Some(DEFAULT_TEST_THREADS);
     }
     let json_output = matches!(args.harness.format, Some(libtest_mimic::FormatSetting::Json));
+
+    // Snapshots: checked against the embedded mock by default, off against a real target.
+    // insta reads its settings from the environment once: set them before any thread starts.
+    let against_mock = args.image_url.is_none() && args.compute_url.is_none() && args.ims_url.is_none();
+    let snapshot_mode = args.snapshots.unwrap_or(if against_mock {
+        snapshot::Mode::Check
+    } else {
+        snapshot::Mode::Off
+    });
+    let snapshot_dir = args.snapshots_dir.clone().unwrap_or_else(snapshot::default_dir);
+    let snapshot_dir = std::path::absolute(&snapshot_dir).unwrap_or(snapshot_dir);
+    // An installed binary away from the source tree has no recorded snapshots: the default
+    // check has nothing to compare with, so it is off (asking for it explicitly still FAILs).
+    let snapshot_mode = if args.snapshots.is_none() && !snapshot_dir.is_dir() {
+        eprintln!(
+            "imgconform: no snapshots directory at {}; snapshot checks are off",
+            snapshot_dir.display()
+        );
+        snapshot::Mode::Off
+    } else {
+        snapshot_mode
+    };
+    snapshot::configure_insta(snapshot_mode, &snapshot_dir);
 
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -140,6 +164,11 @@ pub fn run(mut args: RunArgs) -> u8 {
         Some(token)
     };
     let token = token.map(Secret::new);
+    let snapshots = Some(snapshot::Config {
+        mode: snapshot_mode,
+        dir: snapshot_dir,
+        target_is_mock: running_mock.is_some(),
+    });
     let redactor = Redactor::new(token.clone());
 
     let limits = HttpLimits {
@@ -160,6 +189,8 @@ pub fn run(mut args: RunArgs) -> u8 {
         schemas: suite_rest.schemas,
         discovery: Discovery::default(),
         max_pages: args.max_pages,
+        snapshots,
+        redactor: redactor.clone(),
     });
     let records: Arc<Mutex<Vec<CaseRecord>>> = Arc::default();
     let trials: Vec<Trial> = cases

@@ -181,6 +181,15 @@ pub fn suite(
             }
             check_template(&mut cx, v, &v.value, &vars);
         }
+        if let Some(name) = &c.snapshot
+            && (name.value.is_empty()
+                || !name
+                    .value
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'))
+        {
+            cx.at(name, "a snapshot name is lower-case letters, digits and `-`");
+        }
         if c.walk.is_some() && c.request.method != Method::Get {
             cx.err(lc.pos, "a `walk` must use method GET");
         }

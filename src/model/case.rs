@@ -39,6 +39,9 @@ pub struct Case {
     pub walk: Option<WalkSpec>,
     /// Acceptable answers, as alternatives; the first whose status matches is checked.
     pub expect: Vec<Spanned<Alternative>>,
+    /// Compare the (first) response, normalized, with `snapshots/<profile>/<name>.snap`.
+    #[serde(default)]
+    pub snapshot: Option<Spanned<String>>,
     /// Not run unless `--ignored`/`--include-ignored`; the text says why.
     #[serde(default)]
     pub ignore: Option<String>,

@@ -30,6 +30,10 @@ pub struct RunContext {
     pub discovery: Discovery,
     /// The page budget of a walk.
     pub max_pages: usize,
+    /// Snapshot comparison, when asked for.
+    pub snapshots: Option<crate::snapshot::Config>,
+    /// Applied to snapshots (reports apply it to everything else).
+    pub redactor: crate::redact::Redactor,
 }
 
 /// How the alternatives read in a failure report.
@@ -333,7 +337,24 @@ async fn judge(
     for extra in &findings.exchanges {
         evidence.exchanges.push(exchange_evidence(extra));
     }
-    verdict(case, findings, evidence)
+    let mut outcome = verdict(case, findings, evidence);
+    if let (Some(config), Some(name)) = (&ctx.snapshots, &case.snapshot)
+        && config.mode != crate::snapshot::Mode::Off
+    {
+        let value = crate::snapshot::normalize(response, &ctx.redactor);
+        if let Err(why) = crate::snapshot::compare(config, &profile.name, &name.value, &value) {
+            let shown = serde_json::to_string_pretty(&value).unwrap_or_default();
+            outcome.findings.push(Finding::new("snapshot", why).actual(shown));
+            // Against the mock a difference is a regression; against a cloud it is drift.
+            let fails = config.target_is_mock || config.mode == crate::snapshot::Mode::Strict;
+            outcome.verdict = match (&outcome.verdict, fails) {
+                (Verdict::Pass | Verdict::Warn, true) => Verdict::Fail,
+                (Verdict::Pass, false) => Verdict::Warn,
+                (other, _) => other.clone(),
+            };
+        }
+    }
+    outcome
 }
 
 fn verdict(case: &Case, findings: Findings, evidence: Evidence) -> Outcome {
