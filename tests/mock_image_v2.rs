@@ -397,6 +397,13 @@ async fn each_quirk_changes_what_it_names() {
                 assert_eq!(page, sorted);
                 assert_ne!(page, all[1..6]);
             }
+            Quirk::NextNeverEnds => {
+                let (_, _, last) = c.get("/v2/images?limit=1000").await;
+                let (status, _, after) = c.get(last["next"].as_str().unwrap()).await;
+                assert_eq!(status, 200);
+                assert!(after["images"].as_array().unwrap().is_empty());
+                assert_ne!(after["next"], last["next"], "a new marker every time");
+            }
             _ => unreachable!("filtered above"),
         }
         m.shutdown().await;

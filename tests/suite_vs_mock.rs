@@ -188,6 +188,13 @@ const QUIRKS: &[(&str, &[&str])] = &[
             "image-v2/pagination/marker-continues-after",
         ],
     ),
+    (
+        "next-never-ends",
+        &[
+            "image-v2/pagination/limit-3-walk",
+            "image-v2/pagination/default-page-walk",
+        ],
+    ),
 ];
 
 #[test]

@@ -289,6 +289,13 @@ fn matches(img: &Image, key: &str, value: &str, flavor: Flavor, quirks: &BTreeSe
     })
 }
 
+/// Markers the `next-never-ends` quirk makes up: never a real image, never the same twice.
+const ENDLESS_PREFIX: &str = "eeeeeeee-0000-4000-8000-";
+
+fn endless_marker(marker: &str) -> Option<u64> {
+    marker.strip_prefix(ENDLESS_PREFIX)?.parse().ok()
+}
+
 fn encode(pairs: &[(String, String)]) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
@@ -380,6 +387,8 @@ pub fn list_as<'a>(
                 }
             }
             None if quirks.contains(&Quirk::UnknownMarker200) => {}
+            // The quirk's made-up markers lead to more empty pages, each with a new marker.
+            None if quirks.contains(&Quirk::NextNeverEnds) && endless_marker(marker).is_some() => images.clear(),
             None => return Err(BadRequest(format!("No image found with ID {marker}"))),
         }
     }
@@ -410,6 +419,11 @@ pub fn list_as<'a>(
         Some(link(&kept))
     } else if quirks.contains(&Quirk::NextLoops) {
         Some(first.clone())
+    } else if quirks.contains(&Quirk::NextNeverEnds) {
+        let n = q.last("marker").and_then(endless_marker).unwrap_or(0) + 1;
+        let mut kept = without_marker.clone();
+        kept.push(("marker".to_string(), format!("{ENDLESS_PREFIX}{n:012}")));
+        Some(link(&kept))
     } else {
         None
     };

@@ -38,6 +38,7 @@ pub enum Quirk {
     HtmlContentType,
     ErrorBodyNotJson,
     SecondPageOtherOrder,
+    NextNeverEnds,
 }
 
 impl Quirk {
@@ -76,6 +77,7 @@ impl Quirk {
             HtmlContentType,
             ErrorBodyNotJson,
             SecondPageOtherOrder,
+            NextNeverEnds,
         ]
     }
 
@@ -113,6 +115,7 @@ impl Quirk {
             Quirk::HtmlContentType => "html-content-type",
             Quirk::ErrorBodyNotJson => "error-body-not-json",
             Quirk::SecondPageOtherOrder => "second-page-other-order",
+            Quirk::NextNeverEnds => "next-never-ends",
         }
     }
 
@@ -151,6 +154,7 @@ impl Quirk {
             Quirk::HtmlContentType => "image-v2/list/available-images",
             Quirk::ErrorBodyNotJson => "image-v2/pagination/limit-page-size",
             Quirk::SecondPageOtherOrder => "image-v2/pagination/next-preserves-query",
+            Quirk::NextNeverEnds => "image-v2/pagination/follow-until-no-next",
         }
     }
 
@@ -231,6 +235,9 @@ impl Quirk {
             }
             Quirk::SecondPageOtherOrder => {
                 "pages after a marker come in ascending id order instead of the requested order (seed 003 Sorting)"
+            }
+            Quirk::NextNeverEnds => {
+                "the last page links to an empty page with a new made-up marker, forever (seed 003 Pagination: next ends)"
             }
         }
     }
