@@ -35,6 +35,24 @@ pub enum Command {
     /// Run the suite against the mock clean (all must pass) and once per quirk (each must be
     /// caught); exit 1 otherwise.
     Selfcheck(SelfcheckArgs),
+    /// Write a baseline (YAML, to stdout) of the failures in a `run --json` results file.
+    Baseline(BaselineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The results file written by `imgconform run --json PATH`.
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// The reason written for every entry (default: the first finding).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// An issue link written for every entry.
+    #[arg(long)]
+    pub issue: Option<String>,
+    /// When the entries stop applying (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +120,16 @@ pub struct RunArgs {
     /// Write a JUnit XML report to PATH.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    /// Write every case's result (verdict, requirements, evidence; redacted) as JSON to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Known failures (YAML: id, reason, issue, expires): a listed failing case is XFAIL, a
+    /// listed passing case XPASS (fails the run: remove it), an expired entry is ignored.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Run only shard N of M (hash:N/M, shards from 1), stable across runs, to split CI jobs.
+    #[arg(long, value_name = "hash:N/M")]
+    pub partition: Option<crate::plan::Partition>,
     /// Seconds before a request without a complete answer is given up (an ERROR).
     #[arg(long, default_value_t = 30.0, value_name = "SECS")]
     pub timeout: f64,

@@ -22,6 +22,7 @@ pub mod exit_codes;
 pub mod loader;
 pub mod mock;
 pub mod model;
+pub mod plan;
 pub mod pointer;
 pub mod redact;
 pub mod report;

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         Command::Lint(input) => commands::lint::lint(&input),
         Command::Coverage(args) => commands::coverage::coverage(&args),
         Command::Selfcheck(args) => commands::selfcheck::selfcheck(&args),
+        Command::Baseline(args) => commands::baseline::baseline(&args),
     };
     ExitCode::from(code)
 }

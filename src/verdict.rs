@@ -56,7 +56,7 @@ impl Verdict {
 }
 
 /// One broken expectation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
     /// What was checked, e.g. `status`, `schema`, `walk: no cycle`, `every_item /status equals`.
     pub check: String,
@@ -85,7 +85,7 @@ impl Finding {
 }
 
 /// One request and what came back, as shown to a human.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ExchangeEvidence {
     /// A runnable curl command; the token appears only as `$OS_TOKEN`.
     pub curl: String,
@@ -96,7 +96,7 @@ pub struct ExchangeEvidence {
 }
 
 /// One page of a walk: enough to see where a walk went wrong.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PageTrace {
     pub url: String,
     pub status: String,
@@ -106,7 +106,7 @@ pub struct PageTrace {
     pub next: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Evidence {
     /// The exchanges worth showing (the failing one first).
     pub exchanges: Vec<ExchangeEvidence>,

@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the process exit code.
 
+pub mod baseline;
 pub mod coverage;
 pub mod lint;
 pub mod mock;

@@ -13,6 +13,7 @@ use crate::exec::{Discovery, HttpClient, HttpLimits};
 use crate::exit_codes;
 use crate::loader::{LoadedCase, Suite};
 use crate::mock::{self, MockConfig};
+use crate::plan::Baseline;
 use crate::redact::{Redactor, Secret};
 use crate::report::{self, CaseRecord};
 use crate::runner::{self, RunContext};
@@ -42,10 +43,27 @@ pub fn run(mut args: RunArgs) -> u8 {
             return exit_codes::BAD_INPUT;
         }
     };
+    let baseline = match &args.baseline {
+        None => Baseline::default(),
+        Some(path) => {
+            let ids: Vec<&str> = suite.cases.iter().map(|c| c.id()).collect();
+            match Baseline::load(path, &ids) {
+                Ok(b) => b,
+                Err(diags) => {
+                    for d in diags {
+                        eprintln!("{d}");
+                    }
+                    return exit_codes::BAD_INPUT;
+                }
+            }
+        }
+    };
+    let baseline = Arc::new(baseline);
     let cases: Vec<Arc<LoadedCase>> = suite
         .cases
         .into_iter()
         .filter(|c| profiles.contains(&c.case.profile.value))
+        .filter(|c| args.partition.is_none_or(|p| p.contains(c.id())))
         .map(Arc::new)
         .collect();
     let suite_rest = Suite {
@@ -202,6 +220,7 @@ pub fn run(mut args: RunArgs) -> u8 {
                 rt.handle().clone(),
                 records.clone(),
                 redactor.clone(),
+                baseline.clone(),
             )
         })
         .collect();
@@ -225,6 +244,12 @@ pub fn run(mut args: RunArgs) -> u8 {
     };
     if let Some(path) = &args.junit
         && let Err(e) = report::write_junit(path, &records, &redactor)
+    {
+        eprintln!("imgconform: {e:#}");
+        code = exit_codes::TOOL_FAILED;
+    }
+    if let Some(path) = &args.json
+        && let Err(e) = report::write_json(path, &records, &redactor)
     {
         eprintln!("imgconform: {e:#}");
         code = exit_codes::TOOL_FAILED;
@@ -303,11 +328,18 @@ fn trial(
     rt: tokio::runtime::Handle,
     records: Arc<Mutex<Vec<CaseRecord>>>,
     redactor: Redactor,
+    baseline: Arc<Baseline>,
 ) -> Trial {
     let name = c.id().to_string();
     let ignored = c.case.ignore.is_some();
     Trial::ignorable_test(name, move || {
-        let outcome = rt.block_on(runner::run_case(&ctx, &c.case));
+        let mut outcome = rt.block_on(runner::run_case(&ctx, &c.case));
+        let today = chrono::Utc::now().date_naive();
+        let (verdict, note) = baseline.apply(c.id(), outcome.verdict.clone(), today);
+        outcome.verdict = verdict;
+        if let Some(note) = note {
+            outcome.findings.push(crate::verdict::Finding::new("baseline", note));
+        }
         let rec = record(&c, outcome);
         let result = match &rec.outcome.verdict {
             Verdict::Pass | Verdict::Warn | Verdict::XFail => Ok(Completion::Completed),

@@ -5,11 +5,13 @@
 //! - `summary`: the lines printed after libtest's own (warnings, the verdict counts);
 //! - `junit`: the JUnit XML file.
 
+mod json;
 mod junit;
 mod sanitize;
 mod summary;
 mod text;
 
+pub use json::write_json;
 pub use junit::write_junit;
 pub use sanitize::xml_safe;
 pub use summary::{Counts, print_summary};

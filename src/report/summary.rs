@@ -35,10 +35,15 @@ impl Counts {
         c
     }
     pub fn line(&self) -> String {
-        format!(
+        let mut s = format!(
             "imgconform: {} passed, {} failed, {} errors, {} warned, {} skipped",
             self.pass, self.fail, self.error, self.warn, self.skip
-        )
+        );
+        // Only runs with a baseline have these.
+        if self.xfail + self.xpass > 0 {
+            s.push_str(&format!(", {} xfailed, {} xpassed", self.xfail, self.xpass));
+        }
+        s
     }
 }
 
