@@ -136,6 +136,18 @@ pub struct RunArgs {
     /// Largest body read, in bytes; a larger body is an ERROR for its case.
     #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES")]
     pub max_body: usize,
+    /// Requests in flight at once (a polite default for someone's production cloud).
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+    /// At most this many requests per second.
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+    /// At most this many requests in the whole run; the cases after it SKIP (budget).
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<usize>,
+    /// Retries of a 429 or 503 answer, after its Retry-After (at most 30 s each).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub retries: u32,
     /// Page budget of a pagination walk (raised for a walk whose discovered catalogue needs more
     /// pages at its limit).
     #[arg(long, default_value_t = 1000, value_name = "N")]

@@ -165,3 +165,61 @@ fn a_token_echoed_by_the_server_is_redacted() {
     assert!(text.contains("bad token [REDACTED] here"), "{text}");
     assert!(!text.contains("hostile-test-token"), "{text}");
 }
+
+fn valid_list() -> &'static [u8] {
+    br#"{"images": [], "first": "/v2/images", "schema": "/v2/schemas/images"}"#
+}
+
+#[test]
+fn a_throttled_answer_is_retried_after_retry_after() {
+    // The first two requests are told to come back; then the server answers.
+    let url = serve(|_, n, stream| {
+        if n < 2 {
+            let head =
+                "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes());
+        } else {
+            write_response(stream, "200 OK", "application/json", valid_list());
+        }
+    });
+    let (code, text, _) = run(&url, &["--exact", "image-v2/shape/list-schema", "--retries", "3"]);
+    assert_eq!(code, Some(0), "{text}");
+}
+
+#[test]
+fn a_service_that_stays_unavailable_is_an_error_not_a_failure() {
+    let url = serve(|_, _, stream| {
+        let head = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        let _ = stream.write_all(head.as_bytes());
+    });
+    let (code, text, _) = run(&url, &["--exact", "image-v2/shape/list-schema", "--retries", "2"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("ERROR [MUST] image-v2/shape/list-schema"), "{text}");
+    assert!(
+        text.contains("answered 503 (throttled or unavailable) on all 3 attempts"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_rate_limit_spaces_requests() {
+    let url = serve(|_, _, stream| write_response(stream, "200 OK", "application/json", valid_list()));
+    // Two cases, one request each, at 4 per second: the second waits a quarter second.
+    let (code, text, took) = run(
+        &url,
+        &[
+            "--rate",
+            "4",
+            "shape/",
+            "--skip",
+            "self-link",
+            "--skip",
+            "first-link",
+            "--skip",
+            "item-links",
+        ],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("2 passed"), "{text}");
+    assert!(took >= Duration::from_millis(250), "requests were not spaced: {took:?}");
+}

@@ -169,3 +169,27 @@ fn hash_partitions_split_the_suite_without_overlap() {
     let (code, _) = run(&["--partition", "hash:4/3"]);
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn a_request_budget_skips_the_remaining_cases_and_drops_none() {
+    let (code, text) = run(&["--max-requests", "40", "--test-threads", "1"]);
+    assert_eq!(code, Some(0), "a budget never fails the run:\n{text}");
+    assert!(text.contains("request budget (--max-requests) is used up"), "{text}");
+    let listed = Command::cargo_bin("imgconform")
+        .unwrap()
+        .args(["run", "--list"])
+        .output()
+        .unwrap();
+    let total = String::from_utf8_lossy(&listed.stdout).lines().count();
+    let summary = text.lines().find(|l| l.starts_with("imgconform: ")).unwrap();
+    let num = |word: &str| -> usize {
+        summary
+            .split(", ")
+            .find(|p| p.ends_with(word))
+            .and_then(|p| p.split_whitespace().rev().nth(1)?.parse().ok())
+            .unwrap()
+    };
+    let (passed, skipped) = (num("passed"), num("skipped"));
+    assert!(skipped > 0 && passed > 0, "{summary}");
+    assert_eq!(passed + skipped, total, "every case is accounted for: {summary}");
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use libtest_mimic::{Completion, Failed, Trial};
 
 use crate::cli::RunArgs;
-use crate::exec::{Discovery, HttpClient, HttpLimits};
+use crate::exec::{Discovery, HttpClient, HttpLimits, PolitenessConfig};
 use crate::exit_codes;
 use crate::loader::{LoadedCase, Suite};
 use crate::mock::{self, MockConfig};
@@ -28,8 +28,12 @@ pub fn run(mut args: RunArgs) -> u8 {
         eprintln!("imgconform: --timeout must be a positive number of seconds");
         return exit_codes::BAD_INPUT;
     }
-    if args.max_pages == 0 || args.max_body == 0 {
-        eprintln!("imgconform: --max-pages and --max-body must be at least 1");
+    if args.max_pages == 0 || args.max_body == 0 || args.concurrency == 0 {
+        eprintln!("imgconform: --max-pages, --max-body and --concurrency must be at least 1");
+        return exit_codes::BAD_INPUT;
+    }
+    if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+        eprintln!("imgconform: --rate must be a positive number of requests per second");
         return exit_codes::BAD_INPUT;
     }
     let suite = match super::load_or_report(&args.input) {
@@ -193,7 +197,14 @@ pub fn run(mut args: RunArgs) -> u8 {
         timeout: Duration::from_secs_f64(args.timeout),
         max_body: args.max_body,
     };
-    let client = match HttpClient::new(limits, token) {
+    let polite = PolitenessConfig {
+        concurrency: args.concurrency,
+        rate: args.rate,
+        max_requests: args.max_requests,
+        retries: args.retries,
+        ..PolitenessConfig::default()
+    };
+    let client = match HttpClient::with_politeness(limits, token, polite) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("imgconform: {e:#}");

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use url::Url;
 
+use super::politeness::{Politeness, PolitenessConfig, retry_after};
 use crate::model::{Auth, Method};
 use crate::redact::Secret;
 
@@ -104,9 +105,18 @@ impl Response {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TransportError {
     Timeout(Duration),
-    BodyTooLarge { cap: usize },
+    BodyTooLarge {
+        cap: usize,
+    },
     Connect(String),
     Other(String),
+    /// `--max-requests` is used up.
+    Budget(usize),
+    /// 429/503 on every attempt.
+    Throttled {
+        status: u16,
+        attempts: u32,
+    },
 }
 
 impl std::fmt::Display for TransportError {
@@ -116,6 +126,13 @@ impl std::fmt::Display for TransportError {
             TransportError::BodyTooLarge { cap } => write!(f, "the body exceeds the {cap}-byte cap; reading stopped"),
             TransportError::Connect(e) => write!(f, "could not connect: {e}"),
             TransportError::Other(e) => write!(f, "transport error: {e}"),
+            TransportError::Budget(n) => write!(f, "the request budget (--max-requests {n}) is used up"),
+            TransportError::Throttled { status, attempts } => {
+                write!(
+                    f,
+                    "answered {status} (throttled or unavailable) on all {attempts} attempts, Retry-After honoured"
+                )
+            }
         }
     }
 }
@@ -142,10 +159,19 @@ pub struct HttpClient {
     inner: reqwest::Client,
     limits: HttpLimits,
     token: Option<Secret>,
+    politeness: std::sync::Arc<Politeness>,
 }
 
 impl HttpClient {
     pub fn new(limits: HttpLimits, token: Option<Secret>) -> anyhow::Result<Self> {
+        Self::with_politeness(limits, token, PolitenessConfig::default())
+    }
+
+    pub fn with_politeness(
+        limits: HttpLimits,
+        token: Option<Secret>,
+        polite: PolitenessConfig,
+    ) -> anyhow::Result<Self> {
         crate::tls::install_crypto_provider();
         let inner = reqwest::Client::builder()
             .timeout(limits.timeout)
@@ -154,18 +180,58 @@ impl HttpClient {
             .user_agent(concat!("imgconform/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))?;
-        Ok(HttpClient { inner, limits, token })
+        Ok(HttpClient {
+            inner,
+            limits,
+            token,
+            politeness: std::sync::Arc::new(Politeness::new(polite)),
+        })
     }
 
     pub fn limits(&self) -> &HttpLimits {
         &self.limits
     }
 
+    /// Whether `--max-requests` is used up (the remaining cases SKIP).
+    pub fn budget_spent(&self) -> bool {
+        self.politeness.budget_spent()
+    }
+
+    /// Sends the request within the run's politeness limits; a 429 or 503 is retried after its
+    /// `Retry-After` (bounded), and one that never clears is an error, not an answer.
     pub async fn send(&self, request: RequestSpec) -> Exchange {
         let started = Instant::now();
-        let result = tokio::time::timeout(self.limits.timeout, self.send_inner(&request))
-            .await
-            .unwrap_or(Err(TransportError::Timeout(self.limits.timeout)));
+        let polite = &self.politeness;
+        let mut attempt = 0;
+        let result = loop {
+            let permit = match polite.admit().await {
+                Ok(p) => p,
+                Err(spent) => break Err(TransportError::Budget(spent.0)),
+            };
+            let result = tokio::time::timeout(self.limits.timeout, self.send_inner(&request))
+                .await
+                .unwrap_or(Err(TransportError::Timeout(self.limits.timeout)));
+            drop(permit);
+            let throttled = matches!(&result, Ok(r) if r.status == 429 || r.status == 503);
+            if !throttled {
+                break result;
+            }
+            let response = result.as_ref().ok();
+            if attempt >= polite.config.retries {
+                let status = response.map_or(0, |r| r.status);
+                break Err(TransportError::Throttled {
+                    status,
+                    attempts: attempt + 1,
+                });
+            }
+            let wait = response
+                .and_then(|r| r.header("retry-after"))
+                .and_then(retry_after)
+                .unwrap_or(Duration::from_secs(1))
+                .min(polite.config.max_wait);
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        };
         Exchange {
             request,
             result,

@@ -4,9 +4,11 @@
 mod client;
 mod discovery;
 mod links;
+mod politeness;
 mod walker;
 
 pub use client::{Exchange, HttpClient, HttpLimits, INVALID_TOKEN, RequestSpec, Response, TransportError};
 pub use discovery::{Catalogue, Discovery, DiscoveryResult, encode, list_url};
 pub use links::{query_pairs, resolve_link};
+pub use politeness::PolitenessConfig;
 pub use walker::{Page, Walk, WalkEnd, Walker, id_of as walker_id, next_link};

@@ -89,7 +89,19 @@ pub async fn run_case(ctx: &RunContext, case: &Case) -> Outcome {
     outcome
 }
 
+/// The SKIP of a case that came after `--max-requests` was used up: never silently dropped.
+fn budget_skip() -> Outcome {
+    Outcome::skip("the run's request budget (--max-requests) is used up")
+}
+
+fn is_budget(e: &crate::exec::TransportError) -> bool {
+    matches!(e, crate::exec::TransportError::Budget(_))
+}
+
 async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
+    if ctx.client.budget_spent() {
+        return budget_skip();
+    }
     let Some(profile) = ctx.profiles.get(&case.profile.value) else {
         return Outcome::error(
             Finding::new("profile", format!("unknown profile `{}`", case.profile.value)),
@@ -120,6 +132,9 @@ async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
             Ok(c) => {
                 vars.insert("catalogue_count".into(), Value::from(c.items.len()));
                 catalogue = Some(c);
+            }
+            Err(walk) if matches!(&walk.end, crate::exec::WalkEnd::Transport(e) if is_budget(e)) => {
+                return budget_skip();
             }
             Err(walk) if judged_with => {
                 let why = format!(
@@ -229,8 +244,14 @@ async fn judge(
             trace: Vec::new(),
         },
     };
+    if let Some(w) = walk
+        && matches!(&w.end, crate::exec::WalkEnd::Transport(e) if is_budget(e))
+    {
+        return budget_skip();
+    }
     let response = match &exchange.result {
         Ok(r) => r,
+        Err(e) if is_budget(e) => return budget_skip(),
         Err(e) => {
             return Outcome::error(Finding::new("request", e.to_string()), evidence);
         }
