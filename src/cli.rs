@@ -106,6 +106,20 @@ pub struct RunArgs {
     /// The profiles to run (default: every profile that has a URL; all three against the mock).
     #[arg(long, value_delimiter = ',', value_name = "P1,P2")]
     pub profile: Vec<String>,
+    /// A cloud of clouds.yaml (./, ~/.config/openstack/, /etc/openstack/, OS_CLIENT_CONFIG_FILE;
+    /// secure.yaml merged): Keystone auth and endpoints from its catalogue. OS_* variables
+    /// (OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, ...) work alone or override it.
+    #[arg(long, env = "OS_CLOUD", value_name = "NAME")]
+    pub cloud: Option<String>,
+    /// The catalogue region to use.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The catalogue interface to use (public, internal, admin; default public).
+    #[arg(long, value_name = "INTERFACE")]
+    pub interface: Option<String>,
+    /// Do not verify TLS certificates (warned about on stderr).
+    #[arg(long)]
+    pub insecure: bool,
     /// The token sent as X-Auth-Token (never printed).
     #[arg(long, env = "OS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     pub token: Option<String>,
@@ -181,6 +195,15 @@ pub struct MockArgs {
     /// Inject a named bug (repeatable).
     #[arg(long, value_name = "NAME")]
     pub quirk: Vec<crate::mock::Quirk>,
+    /// The Keystone user of the mock's /identity (a second user `alt` / `alt-password` exists too).
+    #[arg(long, default_value = crate::mock::DEFAULT_USER, value_name = "USER")]
+    pub user: String,
+    /// The user's password.
+    #[arg(long, default_value = crate::mock::DEFAULT_PASSWORD, value_name = "PASSWORD", hide_default_value = true)]
+    pub password: String,
+    /// The user's project.
+    #[arg(long, default_value = crate::mock::DEFAULT_PROJECT, value_name = "NAME")]
+    pub project: String,
     /// Wait this long before every answer (a far-away cloud).
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_ms: u64,

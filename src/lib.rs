@@ -16,6 +16,7 @@
 pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod connect;
 pub mod coverage;
 pub mod exec;
 pub mod exit_codes;

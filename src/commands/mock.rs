@@ -18,6 +18,9 @@ pub fn mock(args: &MockArgs) -> u8 {
         token: args.token.clone(),
         quirks: args.quirk.iter().copied().collect(),
         latency: std::time::Duration::from_millis(args.latency_ms),
+        user: args.user.clone(),
+        password: args.password.clone(),
+        project: args.project.clone(),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -9,7 +9,8 @@ use std::time::Duration;
 use libtest_mimic::{Completion, Failed, Trial};
 
 use crate::cli::RunArgs;
-use crate::exec::{Discovery, HttpClient, HttpLimits, PolitenessConfig};
+use crate::connect::{self, CloudConfig};
+use crate::exec::{Discovery, HttpClient, HttpLimits, PolitenessConfig, TlsOptions};
 use crate::exit_codes;
 use crate::loader::{LoadedCase, Suite};
 use crate::mock::{self, MockConfig};
@@ -126,7 +127,48 @@ pub fn run(mut args: RunArgs) -> u8 {
         }
     };
 
-    // The target: given URLs, or the embedded mock.
+    // A cloud: clouds.yaml (--cloud / OS_CLOUD), then OS_* variables, then flags.
+    let cloud = match cloud_config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("imgconform: {e}");
+            return exit_codes::BAD_INPUT;
+        }
+    };
+    if cloud.insecure {
+        eprintln!("imgconform: warning: TLS certificates are not verified (--insecure)");
+    }
+    let tls = TlsOptions {
+        cacert: cloud.cacert.clone(),
+        cert: cloud.cert.clone(),
+        key: cloud.key.clone(),
+        insecure: cloud.insecure,
+    };
+    let mut secrets = cloud.secrets();
+    let session = if cloud.auth_url.is_some() {
+        let http = match tls
+            .apply(reqwest::Client::builder().timeout(Duration::from_secs_f64(args.timeout)))
+            .and_then(|b| Ok(b.build()?))
+        {
+            Ok(h) => h,
+            Err(e) => {
+                eprintln!("imgconform: {e:#}");
+                return exit_codes::BAD_INPUT;
+            }
+        };
+        match rt.block_on(connect::authenticate(&http, &cloud)) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                // The message names Keystone's status and text; it never holds the password.
+                eprintln!("imgconform: {}", Redactor::new(secrets.clone()).redact(&e.to_string()));
+                return exit_codes::BAD_INPUT;
+            }
+        }
+    } else {
+        None
+    };
+
+    // The target: given URLs, the cloud's catalogue, or the embedded mock.
     let mut endpoints = BTreeMap::new();
     let mut running_mock = None;
     let given = [
@@ -134,7 +176,25 @@ pub fn run(mut args: RunArgs) -> u8 {
         ("compute", &args.compute_url),
         ("ims", &args.ims_url),
     ];
-    let token = if given.iter().any(|(_, u)| u.is_some()) {
+    let token = if let Some(session) = &session {
+        endpoints.extend(session.endpoints.clone());
+        for (kind, url) in given {
+            if let Some(u) = url {
+                endpoints.insert(kind.to_string(), u.clone());
+            }
+        }
+        if !endpoints.contains_key("image") && !endpoints.contains_key("compute") && !endpoints.contains_key("ims") {
+            eprintln!(
+                "imgconform: the service catalogue has no image or compute endpoint (interface {}, region {}); it has: {}",
+                cloud.interface.as_deref().unwrap_or("public"),
+                cloud.region_name.as_deref().unwrap_or("any"),
+                session.catalogue.join(", ")
+            );
+            return exit_codes::BAD_INPUT;
+        }
+        secrets.push(session.token.clone());
+        Some(session.token.expose().to_string())
+    } else if given.iter().any(|(_, u)| u.is_some()) {
         for (kind, url) in given {
             if let Some(u) = url {
                 endpoints.insert(kind.to_string(), u.clone());
@@ -148,6 +208,7 @@ pub fn run(mut args: RunArgs) -> u8 {
             token: token.clone(),
             quirks: args.mock_quirk.iter().copied().collect(),
             latency: Duration::from_millis(args.mock_latency_ms),
+            ..MockConfig::default()
         };
         let describe = mock::describe_catalogue(&config);
         let quirks: Vec<&str> = config.quirks.iter().map(|q| q.name()).collect();
@@ -191,11 +252,13 @@ pub fn run(mut args: RunArgs) -> u8 {
         dir: snapshot_dir,
         target_is_mock: running_mock.is_some(),
     });
-    let redactor = Redactor::new(token.clone());
+    secrets.extend(token.clone());
+    let redactor = Redactor::new(secrets);
 
     let limits = HttpLimits {
         timeout: Duration::from_secs_f64(args.timeout),
         max_body: args.max_body,
+        tls,
     };
     let polite = PolitenessConfig {
         concurrency: args.concurrency,
@@ -278,6 +341,24 @@ pub fn run(mut args: RunArgs) -> u8 {
         rt.block_on(m.shutdown());
     }
     code
+}
+
+/// The cloud's settings: the named cloud of clouds.yaml, under the `OS_*` environment, under
+/// the flags (as openstackclient).
+fn cloud_config(args: &RunArgs) -> Result<CloudConfig, connect::ConfigError> {
+    let file = match &args.cloud {
+        Some(name) => connect::load_cloud(name, std::env::var_os("OS_CLIENT_CONFIG_FILE").map(Into::into))?,
+        None => CloudConfig::default(),
+    };
+    let env = CloudConfig::from_env("OS_", |k| std::env::var(k).ok());
+    let flags = CloudConfig {
+        token: args.token.clone().map(crate::redact::Secret::new),
+        region_name: args.region.clone(),
+        interface: args.interface.clone(),
+        insecure: args.insecure,
+        ..CloudConfig::default()
+    };
+    Ok(file.overlay(&env).overlay(&flags))
 }
 
 /// `--profile`, or every profile whose endpoint was given, or all of them against the mock.

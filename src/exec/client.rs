@@ -18,6 +18,45 @@ pub const INVALID_TOKEN: &str = "imgconform-invalid-token-0000000000000000";
 pub struct HttpLimits {
     pub timeout: Duration,
     pub max_body: usize,
+    pub tls: TlsOptions,
+}
+
+/// TLS beyond the system roots: a CA bundle, a client certificate, or no verification at all.
+#[derive(Clone, Debug, Default)]
+pub struct TlsOptions {
+    pub cacert: Option<std::path::PathBuf>,
+    pub cert: Option<std::path::PathBuf>,
+    pub key: Option<std::path::PathBuf>,
+    pub insecure: bool,
+}
+
+impl TlsOptions {
+    /// Applies the options to a client builder; unreadable files are configuration errors.
+    pub fn apply(&self, mut b: reqwest::ClientBuilder) -> anyhow::Result<reqwest::ClientBuilder> {
+        let read =
+            |p: &std::path::Path| std::fs::read(p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()));
+        if let Some(ca) = &self.cacert {
+            let pem = read(ca)?;
+            for cert in reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| anyhow::anyhow!("{}: not a PEM CA bundle: {e}", ca.display()))?
+            {
+                b = b.add_root_certificate(cert);
+            }
+        }
+        if let Some(cert) = &self.cert {
+            let mut pem = read(cert)?;
+            if let Some(key) = &self.key {
+                pem.extend(read(key)?);
+            }
+            let id = reqwest::Identity::from_pem(&pem)
+                .map_err(|e| anyhow::anyhow!("{}: not a PEM client certificate and key: {e}", cert.display()))?;
+            b = b.identity(id);
+        }
+        if self.insecure {
+            b = b.danger_accept_invalid_certs(true);
+        }
+        Ok(b)
+    }
 }
 
 impl Default for HttpLimits {
@@ -25,6 +64,7 @@ impl Default for HttpLimits {
         HttpLimits {
             timeout: Duration::from_secs(30),
             max_body: 16 * 1024 * 1024,
+            tls: TlsOptions::default(),
         }
     }
 }
@@ -173,7 +213,8 @@ impl HttpClient {
         polite: PolitenessConfig,
     ) -> anyhow::Result<Self> {
         crate::tls::install_crypto_provider();
-        let inner = reqwest::Client::builder()
+        let builder = limits.tls.apply(reqwest::Client::builder())?;
+        let inner = builder
             .timeout(limits.timeout)
             .connect_timeout(limits.timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())

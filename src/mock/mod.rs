@@ -11,12 +11,17 @@
 
 mod glance;
 mod images;
+mod keystone;
 mod listing;
 mod nova;
 mod quirk;
 mod server;
 
 pub use images::{OTHER_PROJECT_ID as SECOND_TENANT, PROJECT_ID as TENANT};
+pub use keystone::{
+    ALT_PASSWORD, ALT_PROJECT, ALT_USER, APP_CREDENTIAL_ID, APP_CREDENTIAL_SECRET, DEFAULT_PASSWORD, DEFAULT_PROJECT,
+    DEFAULT_USER,
+};
 pub use nova::ALT_TOKEN_SUFFIX;
 pub use quirk::Quirk;
 pub use server::{RunningMock, router, serve, spawn};
@@ -36,6 +41,10 @@ pub struct MockConfig {
     pub quirks: BTreeSet<Quirk>,
     /// Waits this long before every answer: a far-away cloud, for benchmarks.
     pub latency: Duration,
+    /// The Keystone user, password and project of the valid token.
+    pub user: String,
+    pub password: String,
+    pub project: String,
 }
 
 impl Default for MockConfig {
@@ -45,6 +54,9 @@ impl Default for MockConfig {
             token: DEFAULT_TOKEN.to_string(),
             quirks: BTreeSet::new(),
             latency: Duration::ZERO,
+            user: DEFAULT_USER.to_string(),
+            password: DEFAULT_PASSWORD.to_string(),
+            project: DEFAULT_PROJECT.to_string(),
         }
     }
 }

@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use super::MockConfig;
 use super::glance::{self, MockState};
+use super::keystone;
 use super::nova;
 use super::quirk::Quirk;
 
@@ -67,6 +68,7 @@ pub fn router(config: MockConfig) -> Router {
         .route("/image/v2/images", any(glance::list_images))
         .route("/image/v2/images/{id}", any(glance::get_image))
         .route("/image/v2/schemas/{name}", any(glance::schema))
+        .route("/identity/v3/auth/tokens", axum::routing::post(keystone::issue_token))
         .route("/ims/v2/images", any(glance::ims_list_images))
         .route("/ims/v2/images/{id}", any(glance::ims_get_image))
         .route("/ims/v2/schemas/{name}", any(glance::schema))
@@ -167,6 +169,10 @@ pub async fn serve(config: MockConfig, listen: SocketAddr) -> anyhow::Result<()>
         nova::ALT_TOKEN_SUFFIX
     );
     println!("  ims:               http://{addr}/ims   (list: http://{addr}/ims/v2/images)");
+    println!(
+        "  keystone v3:       http://{addr}/identity/v3   (user {} / project {}; password as given to --password)",
+        config.user, config.project
+    );
     println!(
         "  quirks:            {}",
         if quirks.is_empty() {

@@ -1,0 +1,9 @@
+//! Connecting the way OpenStack tools do: a cloud's settings from clouds.yaml (+ secure.yaml),
+//! the `OS_*` environment and flags (flags over environment over file, as openstackclient),
+//! Keystone v3 authentication, and endpoints from the token's service catalogue.
+
+mod cloud;
+mod keystone;
+
+pub use cloud::{CloudConfig, ConfigError, load_cloud};
+pub use keystone::{Session, authenticate};

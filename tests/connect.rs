@@ -1,0 +1,183 @@
+//! Connecting as OpenStack tools do, end to end against the mock's Keystone: clouds.yaml with a
+//! secure.yaml, the OS_* environment, application credentials, tokens, clear exit-2 errors, and
+//! canary secrets in every input slot that never leave the process.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use imgconform::mock::{self, MockConfig, Quirk, RunningMock};
+
+struct Env {
+    rt: tokio::runtime::Runtime,
+    mock: Option<RunningMock>,
+    dir: tempfile::TempDir,
+}
+
+const PASSWORD: &str = "canary-password-7e1d0c";
+const TOKEN: &str = "canary-token-93ab51f2";
+
+impl Env {
+    fn new(quirks: &[Quirk]) -> Env {
+        imgconform::tls::install_crypto_provider();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let config = MockConfig {
+            password: PASSWORD.to_string(),
+            token: TOKEN.to_string(),
+            quirks: quirks.iter().copied().collect(),
+            ..MockConfig::default()
+        };
+        let mock = rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            mock::spawn(config, listener).await.unwrap()
+        });
+        let dir = tempfile::tempdir().unwrap();
+        Env {
+            rt,
+            mock: Some(mock),
+            dir,
+        }
+    }
+
+    fn auth_url(&self) -> String {
+        format!("{}/identity/v3", self.mock.as_ref().unwrap().base_url())
+    }
+
+    /// clouds.yaml without the password, secure.yaml with it (as openstacksdk merges them).
+    fn write_clouds(&self, password: &str) {
+        let clouds = format!(
+            "clouds:\n  local:\n    auth:\n      auth_url: {}\n      username: demo\n      project_name: demo\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: RegionOne\n",
+            self.auth_url()
+        );
+        std::fs::write(self.dir.path().join("clouds.yaml"), clouds).unwrap();
+        std::fs::write(
+            self.dir.path().join("secure.yaml"),
+            format!("clouds:\n  local:\n    auth:\n      password: {password}\n"),
+        )
+        .unwrap();
+    }
+
+    fn run(&self, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+        let mut cmd = Command::cargo_bin("imgconform").unwrap();
+        cmd.current_dir(self.dir.path())
+            .arg("run")
+            .args(args)
+            .env("HOME", self.dir.path());
+        for k in [
+            "OS_CLOUD",
+            "OS_AUTH_URL",
+            "OS_TOKEN",
+            "OS_PASSWORD",
+            "OS_USERNAME",
+            "OS_CLIENT_CONFIG_FILE",
+        ] {
+            cmd.env_remove(k);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(m) = self.mock.take() {
+            self.rt.block_on(m.shutdown());
+        }
+    }
+}
+
+fn files_text(dir: &Path) -> String {
+    let mut s = String::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "xml" || x == "json") {
+            s.push_str(&std::fs::read_to_string(p).unwrap());
+        }
+    }
+    s
+}
+
+#[test]
+fn a_cloud_from_clouds_yaml_and_secure_yaml_runs_the_suite() {
+    let env = Env::new(&[]);
+    env.write_clouds(PASSWORD);
+    let (code, text) = env.run(&["-q", "--cloud", "local", "--junit", "r.xml", "--json", "r.json"], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains(" 0 failed"), "{text}");
+    let all = format!("{text}{}", files_text(env.dir.path()));
+    for secret in [PASSWORD, TOKEN] {
+        assert!(!all.contains(secret), "a secret left the process");
+    }
+}
+
+#[test]
+fn os_cloud_and_the_environment_alone_work_too() {
+    let env = Env::new(&[]);
+    env.write_clouds(PASSWORD);
+    let (code, text) = env.run(&["-q", "image-v2/errors"], &[("OS_CLOUD", "local")]);
+    assert_eq!(code, Some(0), "{text}");
+    let auth = env.auth_url();
+    let vars = [
+        ("OS_AUTH_URL", auth.as_str()),
+        ("OS_APPLICATION_CREDENTIAL_ID", mock::APP_CREDENTIAL_ID),
+        ("OS_APPLICATION_CREDENTIAL_SECRET", mock::APP_CREDENTIAL_SECRET),
+    ];
+    let (code, text) = env.run(&["-q", "compute-v2/errors"], &vars);
+    assert_eq!(code, Some(0), "application credential: {text}");
+    // An existing token, scoped through Keystone.
+    let (code, text) = env.run(
+        &["-q", "image-v2/errors"],
+        &[("OS_AUTH_URL", auth.as_str()), ("OS_TOKEN", TOKEN)],
+    );
+    assert_eq!(code, Some(0), "token: {text}");
+    assert!(!text.contains(TOKEN));
+}
+
+#[test]
+fn connection_problems_are_clear_and_exit_2_before_any_case() {
+    let env = Env::new(&[]);
+    env.write_clouds("not-the-password-canary");
+    let (code, text) = env.run(&["--cloud", "local"], &[]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("refused the credentials: 401 Unauthorized"), "{text}");
+    assert!(!text.contains("not-the-password-canary"), "the password is never shown");
+    assert!(!text.contains("running"), "{text}");
+
+    let (code, text) = env.run(&["--cloud", "nowhere"], &[]);
+    assert_eq!(code, Some(2));
+    assert!(text.contains("no cloud named `nowhere` (it defines: local)"), "{text}");
+
+    env.write_clouds(PASSWORD);
+    let (code, text) = env.run(&["--cloud", "local", "--interface", "admin"], &[]);
+    assert_eq!(code, Some(2));
+    assert!(
+        text.contains("no image or compute endpoint") && text.contains("image (public, RegionOne)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn canary_secrets_in_every_slot_never_leave_a_failing_run() {
+    let env = Env::new(&[Quirk::NextLoops, Quirk::ErrorBodyNotJson]);
+    env.write_clouds(PASSWORD);
+    let (code, text) = env.run(
+        &[
+            "-q", "--cloud", "local", "--token", TOKEN, "--junit", "f.xml", "--json", "f.json",
+        ],
+        &[("OS_PASSWORD", PASSWORD)],
+    );
+    assert_eq!(code, Some(1), "the quirks fail the run: {text}");
+    let all = format!("{text}{}", files_text(env.dir.path()));
+    for secret in [PASSWORD, TOKEN] {
+        assert!(!all.contains(secret), "a secret left the process");
+    }
+}
