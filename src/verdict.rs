@@ -23,6 +23,8 @@ pub enum Verdict {
     XFail,
     /// A baseline lists the case as failing but it passed (reserved for baselines).
     XPass,
+    /// The target's catalogue changed while the case ran, so its comparison proves nothing.
+    Inconclusive(String),
 }
 
 impl Verdict {
@@ -35,6 +37,7 @@ impl Verdict {
             Verdict::Error => "ERROR",
             Verdict::XFail => "XFAIL",
             Verdict::XPass => "XPASS",
+            Verdict::Inconclusive(_) => "INCONCLUSIVE",
         }
     }
 
@@ -42,7 +45,7 @@ impl Verdict {
     pub fn fails_run(&self) -> bool {
         match self {
             Verdict::Fail | Verdict::Error | Verdict::XPass => true,
-            Verdict::Pass | Verdict::Warn | Verdict::Skip(_) | Verdict::XFail => false,
+            Verdict::Pass | Verdict::Warn | Verdict::Skip(_) | Verdict::XFail | Verdict::Inconclusive(_) => false,
         }
     }
 

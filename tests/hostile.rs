@@ -223,3 +223,49 @@ fn the_rate_limit_spaces_requests() {
     assert!(text.contains("2 passed"), "{text}");
     assert!(took >= Duration::from_millis(250), "requests were not spaced: {took:?}");
 }
+
+fn image(id: &str) -> String {
+    format!(
+        r#"{{"id": "{id}", "name": "x", "status": "active", "visibility": "public", "size": 1, "checksum": null, "tags": [], "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z", "self": "/v2/images/{id}", "file": "/v2/images/{id}/file", "schema": "/v2/schemas/image"}}"#
+    )
+}
+
+#[test]
+fn a_catalogue_that_moves_during_a_walk_is_inconclusive_not_a_failure() {
+    // Two unpaged reads see images a and b; after them another tenant "uploads" n.
+    let unpaged_reads = Arc::new(AtomicUsize::new(0));
+    let url = serve(move |path, _, stream| {
+        let a = "00000000-0000-4000-8000-00000000000a";
+        let b = "00000000-0000-4000-8000-00000000000b";
+        let n = "00000000-0000-4000-8000-00000000000c";
+        let unpaged = path.contains("limit=1000");
+        let grown = !unpaged || unpaged_reads.fetch_add(1, Ordering::SeqCst) >= 2;
+        let ids: Vec<&str> = if grown { vec![n, a, b] } else { vec![a, b] };
+        let (page, next): (Vec<&str>, Option<String>) = if unpaged {
+            (ids, None)
+        } else {
+            // limit=1 walk by marker.
+            let after = path.split("marker=").nth(1);
+            let start = after
+                .and_then(|m| ids.iter().position(|i| *i == m))
+                .map_or(0, |p| p + 1);
+            let page: Vec<&str> = ids.iter().skip(start).take(1).copied().collect();
+            let next = page.first().map(|id| format!("/v2/images?limit=1&marker={id}"));
+            (page, next)
+        };
+        let items: Vec<String> = page.iter().map(|id| image(id)).collect();
+        let next = next.map(|n| format!(r#", "next": "{n}""#)).unwrap_or_default();
+        let body = format!(
+            r#"{{"images": [{}], "first": "/v2/images", "schema": "/v2/schemas/images"{next}}}"#,
+            items.join(",")
+        );
+        write_response(stream, "200 OK", "application/json", body.as_bytes());
+    });
+    let (code, text, _) = run(&url, &["--exact", "image-v2/pagination/limit-1-walk"]);
+    assert_eq!(code, Some(0), "a moving catalogue must not fail the run:\n{text}");
+    assert!(
+        text.contains("INCONCLUSIVE: the catalogue changed during the walk"),
+        "{text}"
+    );
+    assert!(text.contains("1 inconclusive"), "{text}");
+}

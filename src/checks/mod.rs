@@ -121,6 +121,11 @@ pub(crate) fn ids<'v>(items: impl IntoIterator<Item = &'v Value>, id_pointer: &s
         .collect()
 }
 
+/// A short list of ids for messages.
+pub fn short_ids(ids: &[String]) -> String {
+    short_list(ids)
+}
+
 /// A short list for messages: the first few entries and a count.
 pub(crate) fn short_list(xs: &[String]) -> String {
     const MAX: usize = 8;

@@ -436,6 +436,10 @@ fn trial(
         let result = match &rec.outcome.verdict {
             Verdict::Pass | Verdict::Warn | Verdict::XFail => Ok(Completion::Completed),
             Verdict::Skip(reason) => Ok(Completion::ignored_with(redactor.redact(reason))),
+            Verdict::Inconclusive(reason) => Ok(Completion::ignored_with(format!(
+                "INCONCLUSIVE: {}",
+                redactor.redact(reason)
+            ))),
             Verdict::Fail | Verdict::Error | Verdict::XPass => {
                 Err(Failed::from(report::render_outcome(&rec, &redactor)))
             }

@@ -50,12 +50,7 @@ impl Discovery {
         max_pages: usize,
         keep_items: bool,
     ) -> DiscoveryResult {
-        let mut pairs: Vec<(String, String)> = query
-            .iter()
-            .filter(|(k, _)| *k != profile.limit_param && *k != profile.marker_param)
-            .cloned()
-            .collect();
-        pairs.push((profile.limit_param.clone(), profile.large_limit.to_string()));
+        let pairs = unpaged_pairs(profile, query);
         // References for walk completeness need ids only: a large catalogue is not kept twice.
         let path = path.unwrap_or(&profile.list_path);
         let kind = if keep_items { "" } else { "#ids" };
@@ -64,40 +59,82 @@ impl Discovery {
             let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
             cells.entry(key).or_default().clone()
         };
-        cell.get_or_init(|| async {
-            let url = list_url(endpoint, path, &pairs).map_err(|_| {
-                Arc::new(Walk {
-                    pages: Vec::new(),
-                    end: super::WalkEnd::Stopped(format!("bad list URL under {endpoint}")),
-                })
-            })?;
-            let walker = Walker {
-                client,
-                profile,
-                endpoint,
-                max_pages,
-                validator: None,
-            };
-            let walk = walker.walk(RequestSpec::get(url)).await;
-            if walk.is_complete() {
-                let url = walk
-                    .first()
-                    .map(|p| p.exchange.request.url.to_string())
-                    .unwrap_or_default();
-                let items: Vec<Value> = walk.pages.into_iter().flat_map(|p| p.items).collect();
-                let ids = items
-                    .iter()
-                    .map(|i| super::walker::id_of(i, &profile.id).unwrap_or_default())
-                    .collect();
-                let items = if keep_items { items } else { Vec::new() };
-                Ok(Arc::new(Catalogue { items, ids, url }))
-            } else {
-                Err(Arc::new(walk))
-            }
-        })
-        .await
-        .clone()
+        cell.get_or_init(|| walk_unpaged(client, profile, endpoint, path, &pairs, max_pages, keep_items))
+            .await
+            .clone()
     }
+
+    /// The same list read again now, bypassing the cache: did the catalogue move?
+    pub async fn unpaged_fresh(
+        client: &HttpClient,
+        profile: &Profile,
+        endpoint: &Url,
+        path: Option<&str>,
+        query: &[(String, String)],
+        max_pages: usize,
+    ) -> DiscoveryResult {
+        let pairs = unpaged_pairs(profile, query);
+        walk_unpaged(
+            client,
+            profile,
+            endpoint,
+            path.unwrap_or(&profile.list_path),
+            &pairs,
+            max_pages,
+            false,
+        )
+        .await
+    }
+}
+
+/// The query of an unpaged list: the large limit, no marker.
+fn unpaged_pairs(profile: &Profile, query: &[(String, String)]) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = query
+        .iter()
+        .filter(|(k, _)| *k != profile.limit_param && *k != profile.marker_param)
+        .cloned()
+        .collect();
+    pairs.push((profile.limit_param.clone(), profile.large_limit.to_string()));
+    pairs
+}
+
+async fn walk_unpaged(
+    client: &HttpClient,
+    profile: &Profile,
+    endpoint: &Url,
+    path: &str,
+    pairs: &[(String, String)],
+    max_pages: usize,
+    keep_items: bool,
+) -> DiscoveryResult {
+    let url = list_url(endpoint, path, pairs).map_err(|_| {
+        Arc::new(Walk {
+            pages: Vec::new(),
+            end: super::WalkEnd::Stopped(format!("bad list URL under {endpoint}")),
+        })
+    })?;
+    let walker = Walker {
+        client,
+        profile,
+        endpoint,
+        max_pages,
+        validator: None,
+    };
+    let walk = walker.walk(RequestSpec::get(url)).await;
+    if !walk.is_complete() {
+        return Err(Arc::new(walk));
+    }
+    let url = walk
+        .first()
+        .map(|p| p.exchange.request.url.to_string())
+        .unwrap_or_default();
+    let items: Vec<Value> = walk.pages.into_iter().flat_map(|p| p.items).collect();
+    let ids = items
+        .iter()
+        .map(|i| super::walker::id_of(i, &profile.id).unwrap_or_default())
+        .collect();
+    let items = if keep_items { items } else { Vec::new() };
+    Ok(Arc::new(Catalogue { items, ids, url }))
 }
 
 /// Encodes query pairs the way Glance does (`:` → `%3A`, space → `+`).

@@ -190,6 +190,19 @@ pub fn suite(
         {
             cx.at(name, "a snapshot name is lower-case letters, digits and `-`");
         }
+        // Read-only by default: a method that could change state is only allowed on a fixed
+        // collection path (no template can aim it at a discovered image).
+        if matches!(c.request.method, Method::Put | Method::Patch | Method::Delete)
+            && (c.request.path.value.contains('{') || c.walk.is_some() || !c.bind.is_empty())
+        {
+            cx.at(
+                &c.request.path,
+                format!(
+                    "{} is only allowed on a fixed collection path (read-only suite: it must not be able to reach an image)",
+                    c.request.method.as_str()
+                ),
+            );
+        }
         if c.walk.is_some() && c.request.method != Method::Get {
             cx.err(lc.pos, "a `walk` must use method GET");
         }

@@ -42,6 +42,7 @@ struct Summary {
     skipped: usize,
     xfailed: usize,
     xpassed: usize,
+    inconclusive: usize,
 }
 
 pub fn write_json(path: &std::path::Path, records: &[CaseRecord], redactor: &Redactor) -> anyhow::Result<()> {
@@ -57,6 +58,7 @@ pub fn write_json(path: &std::path::Path, records: &[CaseRecord], redactor: &Red
             skipped: c.skip,
             xfailed: c.xfail,
             xpassed: c.xpass,
+            inconclusive: c.inconclusive,
         },
         cases: records
             .iter()
@@ -70,7 +72,7 @@ pub fn write_json(path: &std::path::Path, records: &[CaseRecord], redactor: &Red
                 source: &r.source,
                 verdict: r.outcome.verdict.label(),
                 reason: match &r.outcome.verdict {
-                    Verdict::Skip(reason) => Some(reason),
+                    Verdict::Skip(reason) | Verdict::Inconclusive(reason) => Some(reason),
                     _ => None,
                 },
                 duration_ms: r.outcome.duration.as_millis(),

@@ -44,6 +44,12 @@ fn testcase(r: &CaseRecord, redactor: &Redactor) -> TestCase {
             b.set_trace(&text);
             b.build()
         }
+        Verdict::Inconclusive(reason) => {
+            let reason = xml_safe(&redactor.redact(reason));
+            let mut b = TestCaseBuilder::skipped_with_cause(&name, "INCONCLUSIVE", &reason);
+            b.set_system_out(&text);
+            b.build()
+        }
         Verdict::Skip(reason) => {
             let reason = xml_safe(&redactor.redact(reason));
             TestCaseBuilder::skipped_with_cause(&name, "SKIP", &reason).build()

@@ -16,6 +16,7 @@ pub struct Counts {
     pub error: usize,
     pub xfail: usize,
     pub xpass: usize,
+    pub inconclusive: usize,
 }
 
 impl Counts {
@@ -30,6 +31,7 @@ impl Counts {
                 Verdict::Error => c.error += 1,
                 Verdict::XFail => c.xfail += 1,
                 Verdict::XPass => c.xpass += 1,
+                Verdict::Inconclusive(_) => c.inconclusive += 1,
             }
         }
         c
@@ -42,6 +44,9 @@ impl Counts {
         // Only runs with a baseline have these.
         if self.xfail + self.xpass > 0 {
             s.push_str(&format!(", {} xfailed, {} xpassed", self.xfail, self.xpass));
+        }
+        if self.inconclusive > 0 {
+            s.push_str(&format!(", {} inconclusive", self.inconclusive));
         }
         s
     }

@@ -327,13 +327,38 @@ async fn judge(
                 )),
             }
         }
-        findings.extend(checks::walk_properties(
-            w,
-            spec,
-            profile,
-            &exchange.request,
-            reference.as_deref(),
-        ));
+        let walk_findings = checks::walk_properties(w, spec, profile, &exchange.request, reference.as_deref());
+        // A union that disagrees with the unpaged list may mean the catalogue itself moved
+        // (another tenant uploaded an image): read the list again before calling it a FAIL.
+        let only_incomplete = !walk_findings.broken.is_empty()
+            && walk_findings.broken.iter().all(|f| f.check == "walk: complete")
+            && findings.broken.is_empty();
+        if let Some(before) = &reference
+            && only_incomplete
+        {
+            let pairs = crate::exec::query_pairs(&exchange.request.url);
+            let path = request_path(net.endpoint, &exchange.request.url);
+            if let Ok(now) =
+                Discovery::unpaged_fresh(&ctx.client, profile, net.endpoint, Some(&path), &pairs, ctx.max_pages).await
+                && now.ids != before.ids
+            {
+                let why = format!(
+                    "the catalogue changed during the walk: the unpaged list had {} item(s) before ({}) and {} after ({})",
+                    before.ids.len(),
+                    checks::short_ids(&before.ids),
+                    now.ids.len(),
+                    checks::short_ids(&now.ids)
+                );
+                return Outcome {
+                    verdict: Verdict::Inconclusive(why),
+                    findings: walk_findings.broken,
+                    expected: describe_alternatives(case),
+                    evidence,
+                    duration: Default::default(),
+                };
+            }
+        }
+        findings.extend(walk_findings);
     }
 
     let items: Option<Vec<&Value>> = match walk {
