@@ -111,6 +111,10 @@ pub struct RunArgs {
     /// (OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, ...) work alone or override it.
     #[arg(long, env = "OS_CLOUD", value_name = "NAME")]
     pub cloud: Option<String>,
+    /// A second identity in another project (a cloud of clouds.yaml) for the cross-project cases;
+    /// OS_OTHER_* variables (OS_OTHER_AUTH_URL, OS_OTHER_USERNAME, ..., OS_OTHER_TOKEN) work too.
+    #[arg(long, env = "OS_OTHER_CLOUD", value_name = "NAME")]
+    pub other_cloud: Option<String>,
     /// The catalogue region to use.
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,

@@ -102,7 +102,8 @@ async fn run_once(shared: Arc<Shared>, quirks: Vec<Quirk>) -> anyhow::Result<BTr
         endpoints.insert(kind.to_string(), url::Url::parse(&url)?);
     }
     let ctx = Arc::new(RunContext {
-        client: HttpClient::new(HttpLimits::default(), Some(Secret::new(token)))?,
+        client: HttpClient::new(HttpLimits::default(), Some(Secret::new(token.clone())))?
+            .with_other_token(Some(Secret::new(format!("{token}{}", mock::ALT_TOKEN_SUFFIX)))),
         endpoints,
         profiles: shared.profiles.clone(),
         schemas: shared.schemas.clone(),

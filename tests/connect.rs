@@ -181,3 +181,26 @@ fn canary_secrets_in_every_slot_never_leave_a_failing_run() {
         assert!(!all.contains(secret), "a secret left the process");
     }
 }
+
+#[test]
+fn a_second_identity_enables_the_cross_project_cases() {
+    let env = Env::new(&[]);
+    env.write_clouds(PASSWORD);
+    let other = format!(
+        "\n  other:\n    auth:\n      auth_url: {}\n      username: {}\n      password: {}\n      project_name: {}\n",
+        env.auth_url(),
+        mock::ALT_USER,
+        mock::ALT_PASSWORD,
+        mock::ALT_PROJECT
+    );
+    let path = env.dir.path().join("clouds.yaml");
+    let clouds = std::fs::read_to_string(&path).unwrap() + &other;
+    std::fs::write(&path, clouds).unwrap();
+    let (code, text) = env.run(&["cross-project", "--cloud", "local", "--other-cloud", "other"], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("3 passed") && text.contains("0 skipped"), "{text}");
+    let (code, text) = env.run(&["cross-project", "--cloud", "local"], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("needs a second identity"), "{text}");
+    assert!(!text.contains(mock::ALT_PASSWORD));
+}

@@ -110,6 +110,7 @@ pub async fn run(check: &Check, subject: &Subject<'_>, net: &Net<'_>) -> Finding
         Check::LinkSamePage(l) => links::same_page(l, subject, net).await,
         Check::SameIdsAs(c) => cross::same_ids_as(c, subject, net).await,
         Check::AgreesWith(c) => cross::agrees_with(c, subject, net).await,
+        Check::DisjointFromCatalogue(o) => oracle::disjoint_from_catalogue(o, subject),
     }
 }
 

@@ -142,3 +142,58 @@ pub fn matches_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
         }
     }
 }
+
+/// None of the items is among the catalogue's items selected by `where`.
+pub fn disjoint_from_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
+    let label = "disjoint_from_catalogue";
+    let Some(catalogue) = subject.catalogue else {
+        return Findings::error(Finding::new(label, "no catalogue was discovered"));
+    };
+    let Some(items) = &subject.items else {
+        return Findings::broken(Finding::new(
+            label,
+            format!("the body has no item array at `{}`", subject.profile.items),
+        ));
+    };
+    let mut forbidden = Vec::new();
+    for item in &catalogue.items {
+        let mut keep = true;
+        for p in &o.filter {
+            let v = match &p.value {
+                None => None,
+                Some(v) => match render_value(&v.value, subject.vars) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        return Findings::error(Finding::new(label, format!("cannot render a filter value: {e}")));
+                    }
+                },
+            };
+            match eval(p.op, value_at(item, &p.path.value), v.as_ref()) {
+                Ok(true) => {}
+                Ok(false) => {
+                    keep = false;
+                    break;
+                }
+                Err(e) => return Findings::error(Finding::new(label, format!("client-side filter: {e}"))),
+            }
+        }
+        if keep {
+            forbidden.push(item);
+        }
+    }
+    let id_ptr = &subject.profile.id;
+    let forbidden = ids(forbidden.iter().copied(), id_ptr);
+    let seen: Vec<String> = ids(items.iter().copied(), id_ptr)
+        .into_iter()
+        .filter(|i| forbidden.contains(i))
+        .collect();
+    if seen.is_empty() {
+        Findings::default()
+    } else {
+        Findings::broken(
+            Finding::new(label, format!("{} item(s) that must not be here are", seen.len()))
+                .expected(format!("none of the catalogue's {} selected item(s)", forbidden.len()))
+                .actual(short_list(&seen)),
+        )
+    }
+}

@@ -252,7 +252,25 @@ pub fn run(mut args: RunArgs) -> u8 {
         dir: snapshot_dir,
         target_is_mock: running_mock.is_some(),
     });
+    // The second identity: the mock's other project, or --other-cloud / OS_OTHER_*.
+    let other_token = if running_mock.is_some() {
+        token
+            .as_ref()
+            .map(|t| Secret::new(format!("{}{}", t.expose(), mock::ALT_TOKEN_SUFFIX)))
+    } else {
+        match other_identity(&args, &tls, &rt) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!(
+                    "imgconform: second identity: {}",
+                    Redactor::new(secrets.clone()).redact(&e.to_string())
+                );
+                return exit_codes::BAD_INPUT;
+            }
+        }
+    };
     secrets.extend(token.clone());
+    secrets.extend(other_token.clone());
     let redactor = Redactor::new(secrets);
 
     let limits = HttpLimits {
@@ -268,7 +286,7 @@ pub fn run(mut args: RunArgs) -> u8 {
         ..PolitenessConfig::default()
     };
     let client = match HttpClient::with_politeness(limits, token, polite) {
-        Ok(c) => c,
+        Ok(c) => c.with_other_token(other_token),
         Err(e) => {
             eprintln!("imgconform: {e:#}");
             return exit_codes::TOOL_FAILED;
@@ -359,6 +377,27 @@ fn cloud_config(args: &RunArgs) -> Result<CloudConfig, connect::ConfigError> {
         ..CloudConfig::default()
     };
     Ok(file.overlay(&env).overlay(&flags))
+}
+
+/// The token of the second identity, when one is configured.
+fn other_identity(
+    args: &RunArgs,
+    tls: &TlsOptions,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Option<Secret>, connect::ConfigError> {
+    let file = match &args.other_cloud {
+        Some(name) => connect::load_cloud(name, std::env::var_os("OS_CLIENT_CONFIG_FILE").map(Into::into))?,
+        None => CloudConfig::default(),
+    };
+    let cfg = file.overlay(&CloudConfig::from_env("OS_OTHER_", |k| std::env::var(k).ok()));
+    if cfg.auth_url.is_none() {
+        return Ok(cfg.token);
+    }
+    let http = tls
+        .apply(reqwest::Client::builder().timeout(Duration::from_secs_f64(args.timeout)))
+        .and_then(|b| Ok(b.build()?))
+        .map_err(|e| connect::ConfigError(format!("{e:#}")))?;
+    Ok(Some(rt.block_on(connect::authenticate(&http, &cfg))?.token))
 }
 
 /// `--profile`, or every profile whose endpoint was given, or all of them against the mock.

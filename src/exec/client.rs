@@ -103,6 +103,7 @@ impl RequestSpec {
         match self.auth {
             Auth::Token => parts.push("-H \"X-Auth-Token: $OS_TOKEN\"".to_string()),
             Auth::Invalid => parts.push(format!("-H {}", shell_quote(&format!("X-Auth-Token: {INVALID_TOKEN}")))),
+            Auth::Other => parts.push("-H \"X-Auth-Token: $OS_OTHER_TOKEN\"".to_string()),
             Auth::None => {}
         }
         parts.push(shell_quote(self.url.as_str()));
@@ -199,6 +200,8 @@ pub struct HttpClient {
     inner: reqwest::Client,
     limits: HttpLimits,
     token: Option<Secret>,
+    /// The second identity's token, for `auth: other` cases.
+    other_token: Option<Secret>,
     politeness: std::sync::Arc<Politeness>,
 }
 
@@ -225,8 +228,19 @@ impl HttpClient {
             inner,
             limits,
             token,
+            other_token: None,
             politeness: std::sync::Arc::new(Politeness::new(polite)),
         })
+    }
+
+    /// Adds the second identity's token (another project) for `auth: other` cases.
+    pub fn with_other_token(mut self, token: Option<Secret>) -> Self {
+        self.other_token = token;
+        self
+    }
+
+    pub fn has_other_identity(&self) -> bool {
+        self.other_token.is_some()
     }
 
     pub fn limits(&self) -> &HttpLimits {
@@ -297,6 +311,11 @@ impl HttpClient {
                 }
             }
             Auth::Invalid => builder = builder.header("X-Auth-Token", INVALID_TOKEN),
+            Auth::Other => {
+                if let Some(t) = &self.other_token {
+                    builder = builder.header("X-Auth-Token", t.expose());
+                }
+            }
             Auth::None => {}
         }
         let resp = builder.send().await.map_err(|e| classify(&e, self.limits.timeout))?;

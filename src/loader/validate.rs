@@ -375,7 +375,7 @@ fn check_check(cx: &mut Ctx, check: &Spanned<Check>, vars: &BTreeSet<&str>, prof
                 cx.at(&c.value, "`count.value` must be a number or a template");
             }
         }
-        Check::MatchesCatalogue(o) => {
+        Check::MatchesCatalogue(o) | Check::DisjointFromCatalogue(o) => {
             for p in &o.filter {
                 check_predicate(cx, p, vars, false);
             }

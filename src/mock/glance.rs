@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::MockConfig;
-use super::images::Image;
+use super::images::{Image, OTHER_PROJECT_ID, PROJECT_ID};
 use super::listing;
 use super::quirk::Quirk;
 
@@ -20,15 +20,19 @@ pub struct MockState {
     pub config: MockConfig,
     pub images: Vec<Image>,
     pub requests: AtomicU64,
+    /// The second project's token (the valid token with a suffix).
+    pub alt_token: String,
 }
 
 impl MockState {
     pub fn new(config: MockConfig) -> Self {
         let images = super::images::catalogue(config.images);
+        let alt_token = format!("{}{}", config.token, super::nova::ALT_TOKEN_SUFFIX);
         MockState {
             config,
             images,
             requests: AtomicU64::new(0),
+            alt_token,
         }
     }
     fn quirk(&self, q: Quirk) -> bool {
@@ -78,7 +82,7 @@ fn authenticate(state: &MockState, headers: &HeaderMap) -> Option<Response> {
         return None;
     }
     let token = headers.get("x-auth-token").and_then(|v| v.to_str().ok());
-    if token == Some(state.config.token.as_str()) {
+    if token == Some(state.config.token.as_str()) || token == Some(state.alt_token.as_str()) {
         return None;
     }
     if token.is_some() && state.quirk(Quirk::InvalidToken403) {
@@ -116,8 +120,31 @@ fn not_allowed(method: &Method, headers: &HeaderMap) -> Response {
     r
 }
 
+/// The project whose token the request carries: the second project's, or the first.
+pub fn viewer(state: &MockState, headers: &HeaderMap) -> &'static str {
+    let token = headers.get("x-auth-token").and_then(|v| v.to_str().ok());
+    if token == Some(state.alt_token.as_str()) {
+        OTHER_PROJECT_ID
+    } else {
+        PROJECT_ID
+    }
+}
+
+/// Glance's visibility rule as far as the mock needs it: private images only for their owner.
+pub fn visible(img: &Image, viewer: &str) -> bool {
+    img.visibility != "private" || img.owner == viewer
+}
+
 fn list_response(state: &MockState, flavor: listing::Flavor, headers: &HeaderMap, query: Option<&str>) -> Response {
-    match listing::list_as(flavor, &state.images, query.unwrap_or(""), &state.config.quirks) {
+    let who = viewer(state, headers);
+    let seen: Vec<Image>;
+    let catalogue: &[Image] = if who == PROJECT_ID {
+        &state.images
+    } else {
+        seen = state.images.iter().filter(|i| visible(i, who)).cloned().collect();
+        &seen
+    };
+    match listing::list_as(flavor, catalogue, query.unwrap_or(""), &state.config.quirks) {
         Err(listing::BadRequest(msg)) => error(StatusCode::BAD_REQUEST, &msg, headers),
         Ok(page) => {
             let mut body = serde_json::Map::new();
@@ -186,7 +213,8 @@ fn gate(state: &MockState, method: &Method, headers: &HeaderMap) -> Option<Respo
 }
 
 fn image_response(state: &MockState, flavor: listing::Flavor, headers: &HeaderMap, id: &str) -> Response {
-    match state.images.iter().find(|i| i.id == id) {
+    let who = viewer(state, headers);
+    match state.images.iter().find(|i| i.id == id && visible(i, who)) {
         Some(img) => json_response(StatusCode::OK, &quirked(state, img, image_json(img, flavor))),
         None => error(StatusCode::NOT_FOUND, &format!("No image found with ID {id}"), headers),
     }

@@ -209,7 +209,11 @@ fn list(state: &MockState, headers: &HeaderMap, tenant: &str, query: &str, detai
         },
     };
     // Glance's default order: created_at desc, id desc.
-    let mut images: Vec<&Image> = state.images.iter().collect();
+    let mut images: Vec<&Image> = state
+        .images
+        .iter()
+        .filter(|i| super::glance::visible(i, tenant))
+        .collect();
     images.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     if detail && quirks.contains(&Quirk::ComputeDetailMissingOne) {
         images.pop();

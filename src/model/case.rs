@@ -208,6 +208,9 @@ pub enum Auth {
     None,
     /// A well-formed token that no server issued.
     Invalid,
+    /// The second identity's token (another project: `--other-cloud` / `OS_OTHER_*`); the case
+    /// SKIPs without one.
+    Other,
 }
 
 /// Options of a pagination walk; every walk property is checked unless turned off here.

@@ -33,6 +33,9 @@ pub enum Check {
     SameIdsAs(SameIdsAs),
     /// For every id on both sides, fields agree with the other list's (after a value map).
     AgreesWith(AgreesWith),
+    /// None of the items is one of the catalogue's items satisfying `where` (e.g. another
+    /// identity must not see the run's private images).
+    DisjointFromCatalogue(OracleCheck),
 }
 
 impl Check {
@@ -50,6 +53,7 @@ impl Check {
             Check::LinkSamePage(_) => "link_same_page",
             Check::SameIdsAs(_) => "same_ids_as",
             Check::AgreesWith(_) => "agrees_with",
+            Check::DisjointFromCatalogue(_) => "disjoint_from_catalogue",
         }
     }
 }

@@ -70,7 +70,7 @@ fn judged_with_catalogue(case: &Case) -> bool {
         })
         || case.expect.iter().any(|a| {
             a.value.checks.iter().any(|c| match &c.value {
-                Check::MatchesCatalogue(_) => true,
+                Check::MatchesCatalogue(_) | Check::DisjointFromCatalogue(_) => true,
                 Check::Count(c) => template::value_references(&c.value.value)
                     .is_ok_and(|r| r.iter().any(|r| r.var == "catalogue_count")),
                 _ => false,
@@ -101,6 +101,11 @@ fn is_budget(e: &crate::exec::TransportError) -> bool {
 async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
     if ctx.client.budget_spent() {
         return budget_skip();
+    }
+    if case.request.auth == crate::model::Auth::Other && !ctx.client.has_other_identity() {
+        return Outcome::skip(
+            "needs a second identity in another project (--other-cloud NAME or OS_OTHER_* variables)",
+        );
     }
     let Some(profile) = ctx.profiles.get(&case.profile.value) else {
         return Outcome::error(
