@@ -28,23 +28,37 @@ impl fmt::Debug for Secret {
 /// Replaces every known secret in a text.
 #[derive(Clone, Debug, Default)]
 pub struct Redactor {
-    secrets: Vec<Secret>,
+    /// Shared by every clone, so a token renewed during the run is redacted everywhere.
+    secrets: std::sync::Arc<std::sync::RwLock<Vec<Secret>>>,
 }
 
 pub const REDACTED: &str = "[REDACTED]";
 
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
+        let r = Redactor::default();
+        for s in secrets {
+            r.add(s);
+        }
+        r
+    }
+
+    /// Adds a secret learnt during the run (a renewed token).
+    pub fn add(&self, secret: Secret) {
         // Very short secrets would redact ordinary words; a real token is never that short.
-        let mut secrets: Vec<Secret> = secrets.into_iter().filter(|s| s.0.len() >= 4).collect();
+        if secret.0.len() < 4 {
+            return;
+        }
+        let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
+        secrets.push(secret);
         // Longest first, so a secret containing another is replaced whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
-        Redactor { secrets }
     }
 
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for s in &self.secrets {
+        let secrets = self.secrets.read().unwrap_or_else(|p| p.into_inner());
+        for s in secrets.iter() {
             if out.contains(&s.0) {
                 out = out.replace(&s.0, REDACTED);
             }

@@ -10,7 +10,7 @@ use libtest_mimic::{Completion, Failed, Trial};
 
 use crate::cli::RunArgs;
 use crate::connect::{self, CloudConfig};
-use crate::exec::{Discovery, HttpClient, HttpLimits, PolitenessConfig, TlsOptions};
+use crate::exec::{Discovery, HttpClient, HttpLimits, PolitenessConfig, RenewFn, Renewal, TlsOptions};
 use crate::exit_codes;
 use crate::loader::{LoadedCase, Suite};
 use crate::mock::{self, MockConfig};
@@ -145,6 +145,7 @@ pub fn run(mut args: RunArgs) -> u8 {
         insecure: cloud.insecure,
     };
     let mut secrets = cloud.secrets();
+    let mut keystone_http = None;
     let session = if cloud.auth_url.is_some() {
         let http = match tls
             .apply(reqwest::Client::builder().timeout(Duration::from_secs_f64(args.timeout)))
@@ -156,6 +157,7 @@ pub fn run(mut args: RunArgs) -> u8 {
                 return exit_codes::BAD_INPUT;
             }
         };
+        keystone_http = Some(http.clone());
         match rt.block_on(connect::authenticate(&http, &cloud)) {
             Ok(s) => Some(s),
             Err(e) => {
@@ -286,7 +288,26 @@ pub fn run(mut args: RunArgs) -> u8 {
         ..PolitenessConfig::default()
     };
     let client = match HttpClient::with_politeness(limits, token, polite) {
-        Ok(c) => c.with_other_token(other_token),
+        Ok(c) => {
+            let c = c.with_other_token(other_token);
+            match (&session, &keystone_http) {
+                (Some(session), Some(http)) => {
+                    let (cfg, http) = (cloud.clone(), http.clone());
+                    let renew: RenewFn = Box::new(move || {
+                        let (cfg, http) = (cfg.clone(), http.clone());
+                        Box::pin(async move {
+                            connect::authenticate(&http, &cfg)
+                                .await
+                                .map(|s| (s.token, s.expires_at))
+                                .map_err(|e| e.0)
+                        })
+                    });
+                    let margin = chrono::Duration::minutes(5);
+                    c.with_renewal(Renewal::new(renew, session.expires_at, margin, redactor.clone()))
+                }
+                _ => c,
+            }
+        }
         Err(e) => {
             eprintln!("imgconform: {e:#}");
             return exit_codes::TOOL_FAILED;

@@ -18,6 +18,8 @@ pub struct Session {
     pub endpoints: BTreeMap<String, Url>,
     /// The catalogue in words, for "no image endpoint" errors.
     pub catalogue: Vec<String>,
+    /// When the token expires (renewed before, for long runs).
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn domain(name: &Option<String>, id: &Option<String>) -> Value {
@@ -115,6 +117,10 @@ pub async fn authenticate(http: &reqwest::Client, c: &CloudConfig) -> Result<Ses
     }
     let token = token.ok_or_else(|| ConfigError(format!("Keystone at {url} answered 201 without X-Subject-Token")))?;
     let project_id = doc["token"]["project"]["id"].as_str().map(str::to_string);
+    let expires_at = doc["token"]["expires_at"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc));
     let interface = c.interface.as_deref().unwrap_or("public").trim_end_matches("URL");
     let mut endpoints = BTreeMap::new();
     let mut catalogue = Vec::new();
@@ -143,6 +149,7 @@ pub async fn authenticate(http: &reqwest::Client, c: &CloudConfig) -> Result<Ses
         project_id,
         endpoints,
         catalogue,
+        expires_at,
     })
 }
 

@@ -199,7 +199,9 @@ impl Exchange {
 pub struct HttpClient {
     inner: reqwest::Client,
     limits: HttpLimits,
-    token: Option<Secret>,
+    token: std::sync::Arc<std::sync::RwLock<Option<Secret>>>,
+    /// Renews the token before it expires, when it came from Keystone.
+    renewal: Option<std::sync::Arc<super::renewal::Renewal>>,
     /// The second identity's token, for `auth: other` cases.
     other_token: Option<Secret>,
     politeness: std::sync::Arc<Politeness>,
@@ -227,7 +229,8 @@ impl HttpClient {
         Ok(HttpClient {
             inner,
             limits,
-            token,
+            token: std::sync::Arc::new(std::sync::RwLock::new(token)),
+            renewal: None,
             other_token: None,
             politeness: std::sync::Arc::new(Politeness::new(polite)),
         })
@@ -236,6 +239,12 @@ impl HttpClient {
     /// Adds the second identity's token (another project) for `auth: other` cases.
     pub fn with_other_token(mut self, token: Option<Secret>) -> Self {
         self.other_token = token;
+        self
+    }
+
+    /// Renews the run's token through `renewal` when it is about to expire.
+    pub fn with_renewal(mut self, renewal: std::sync::Arc<super::renewal::Renewal>) -> Self {
+        self.renewal = Some(renewal);
         self
     }
 
@@ -306,7 +315,11 @@ impl HttpClient {
         }
         match request.auth {
             Auth::Token => {
-                if let Some(t) = &self.token {
+                if let Some(r) = &self.renewal {
+                    r.refresh(&self.token).await;
+                }
+                let token = self.token.read().unwrap_or_else(|p| p.into_inner()).clone();
+                if let Some(t) = token {
                     builder = builder.header("X-Auth-Token", t.expose());
                 }
             }

@@ -5,10 +5,12 @@ mod client;
 mod discovery;
 mod links;
 mod politeness;
+mod renewal;
 mod walker;
 
 pub use client::{Exchange, HttpClient, HttpLimits, INVALID_TOKEN, RequestSpec, Response, TlsOptions, TransportError};
 pub use discovery::{Catalogue, Discovery, DiscoveryResult, encode, list_url};
 pub use links::{query_pairs, resolve_link};
 pub use politeness::PolitenessConfig;
+pub use renewal::{RenewFn, Renewal};
 pub use walker::{Page, Walk, WalkEnd, Walker, id_of as walker_id, next_link};
