@@ -94,7 +94,9 @@ pub fn run(mut args: RunArgs) -> u8 {
 
     // Snapshots: checked against the embedded mock by default, off against a real target.
     // insta reads its settings from the environment once: set them before any thread starts.
-    let against_mock = args.image_url.is_none() && args.compute_url.is_none() && args.ims_url.is_none();
+    let cloud_requested = args.cloud.is_some() || std::env::var_os("OS_AUTH_URL").is_some_and(|v| !v.is_empty());
+    let against_mock =
+        args.image_url.is_none() && args.compute_url.is_none() && args.ims_url.is_none() && !cloud_requested;
     let snapshot_mode = args.snapshots.unwrap_or(if against_mock {
         snapshot::Mode::Check
     } else {
