@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Registers Glance in Keystone's catalogue, creates projects demo and alt with a member user
+# Registers Glance and Nova in Keystone's catalogue, creates projects demo and alt with a member user
 # each, and seeds a varied catalogue: active and queued images, duplicate names, every
 # visibility, tags, custom properties, a 0-byte image, and an image shared with demo.
 # Writes $STATE/clouds.yaml with clouds `local` (demo) and `local-alt` (alt).
@@ -26,6 +26,13 @@ if [ -z "$SVC" ]; then
   SVC=$(api POST /services '{"service": {"type": "image", "name": "glance"}}' | json "d['service']['id']")
   for iface in public internal admin; do
     api POST /endpoints "{\"endpoint\": {\"service_id\": \"$SVC\", \"interface\": \"$iface\", \"region_id\": \"RegionOne\", \"url\": \"$GL\"}}" >/dev/null
+  done
+fi
+NOVA=$(id_of /services services nova)
+if [ -z "$NOVA" ]; then
+  NOVA=$(api POST /services '{"service": {"type": "compute", "name": "nova"}}' | json "d['service']['id']")
+  for iface in public internal admin; do
+    api POST /endpoints "{\"endpoint\": {\"service_id\": \"$NOVA\", \"interface\": \"$iface\", \"region_id\": \"RegionOne\", \"url\": \"http://127.0.0.1:8774/v2.1\"}}" >/dev/null
   done
 fi
 MEMBER=$(id_of /roles roles member)
@@ -60,6 +67,9 @@ if [ "$(curl -s "$GL/v2/images?limit=1" -H "X-Auth-Token: $DEMO" | json "len(d['
   image "$DEMO" demo-queued private -1 '[]' '' >/dev/null
   image "$DEMO" demo-queued-2 private -1 '["gold"]' '' >/dev/null
   for i in $(seq 1 12); do image "$DEMO" "image-$i" private $((700 * i + 13)) '[]' ", \"os_version\": \"$i\"" >/dev/null; done
+  # A snapshot and a backup of a server (compute `type` and `server` filters).
+  image "$DEMO" demo-snapshot private 6000 '[]' ', "image_type": "snapshot", "instance_uuid": "6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b"' >/dev/null
+  image "$DEMO" demo-backup private 6100 '[]' ', "image_type": "backup", "instance_uuid": "6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b"' >/dev/null
   for i in 1 2 3; do image "$ADMIN_IN_ADMIN" "public-$i" public $((9000 + i)) '["gold"]' '' >/dev/null; done
   SHARED=$(image "$ALT" alt-shared-to-demo shared 7777 '[]' '')
   DEMO_PID=$(id_of /projects projects demo)

@@ -10,7 +10,7 @@ mkdir -p "$STATE"/{keystone,glance/images,logs}
 
 if [ ! -x "$VENV/bin/gunicorn" ]; then
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q keystone glance gunicorn
+  "$VENV/bin/pip" install -q keystone glance nova gunicorn
 fi
 
 cat > "$STATE/keystone/keystone.conf" <<CONF
@@ -72,4 +72,38 @@ enforce_scope = true
 CONF
 mkdir -p "$STATE/glance/staging" "$STATE/glance/tasks"
 "$VENV/bin/glance-manage" --config-file "$STATE/glance/glance-api.conf" db_sync
+# nova-api alone (no conductor, scheduler or message queue): enough for its image proxy.
+mkdir -p "$STATE/nova/locks"
+cp -n "$VENV/etc/nova/api-paste.ini" "$STATE/nova/" 2>/dev/null || true
+cat > "$STATE/nova/nova.conf" <<CONF
+[DEFAULT]
+transport_url = fake://
+log_file = $STATE/logs/nova.log
+[api]
+auth_strategy = keystone
+[api_database]
+connection = sqlite:///$STATE/nova/nova_api.db
+[database]
+connection = sqlite:///$STATE/nova/nova.db
+[keystone_authtoken]
+www_authenticate_uri = http://127.0.0.1:5000
+auth_url = http://127.0.0.1:5000
+auth_type = password
+project_domain_name = Default
+user_domain_name = Default
+project_name = admin
+username = admin
+password = admin-secret
+[glance]
+endpoint_override = http://127.0.0.1:9292
+[oslo_concurrency]
+lock_path = $STATE/nova/locks
+[oslo_policy]
+enforce_new_defaults = true
+enforce_scope = true
+CONF
+N="$VENV/bin/nova-manage --config-file $STATE/nova/nova.conf"
+$N api_db sync
+$N cell_v2 map_cell0 --database_connection "sqlite:///$STATE/nova/nova_cell0.db" || true
+$N db sync
 echo "setup done: $STATE"

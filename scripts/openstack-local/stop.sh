@@ -2,7 +2,7 @@
 # Stops what start.sh started.
 here=$(cd "$(dirname "$0")" && pwd)
 STATE=${STATE:-$here/.state}
-for p in keystone glance; do
+for p in keystone glance nova; do
   [ -f "$STATE/$p.pid" ] && kill "$(cat "$STATE/$p.pid")" 2>/dev/null
   rm -f "$STATE/$p.pid"
 done
