@@ -97,7 +97,9 @@ pub fn run(mut args: RunArgs) -> u8 {
     let cloud_requested = args.cloud.is_some() || std::env::var_os("OS_AUTH_URL").is_some_and(|v| !v.is_empty());
     let against_mock =
         args.image_url.is_none() && args.compute_url.is_none() && args.ims_url.is_none() && !cloud_requested;
-    let snapshot_mode = args.snapshots.unwrap_or(if against_mock {
+    // The committed snapshots record the default catalogue; another size has other pages.
+    let default_mock = against_mock && args.mock_images == mock::DEFAULT_IMAGES;
+    let snapshot_mode = args.snapshots.unwrap_or(if default_mock {
         snapshot::Mode::Check
     } else {
         snapshot::Mode::Off
