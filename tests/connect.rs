@@ -113,6 +113,12 @@ fn a_cloud_from_clouds_yaml_and_secure_yaml_runs_the_suite() {
     let (code, text) = env.run(&["-q", "--cloud", "local", "--junit", "r.xml", "--json", "r.json"], &[]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains(" 0 failed"), "{text}");
+    assert!(!text.contains("endpoint configured"), "profiles without an endpoint are not run: {text}");
+    let json = std::fs::read_to_string(env.dir.path().join("r.json")).unwrap();
+    assert!(
+        !json.contains("\"ims/"),
+        "the catalogue has no IMS endpoint, so ims cases are not run"
+    );
     let all = format!("{text}{}", files_text(env.dir.path()));
     for secret in [PASSWORD, TOKEN] {
         assert!(!all.contains(secret), "a secret left the process");
@@ -203,4 +209,22 @@ fn a_second_identity_enables_the_cross_project_cases() {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("needs a second identity"), "{text}");
     assert!(!text.contains(mock::ALT_PASSWORD));
+}
+
+#[test]
+fn a_secret_written_in_clouds_yaml_itself_never_leaves_the_process() {
+    let env = Env::new(&[Quirk::PageGap]);
+    let clouds = format!(
+        "clouds:\n  local:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: {}\n      application_credential_id: {}\n      application_credential_secret: {}\n",
+        env.auth_url(),
+        mock::APP_CREDENTIAL_ID,
+        mock::APP_CREDENTIAL_SECRET
+    );
+    std::fs::write(env.dir.path().join("clouds.yaml"), clouds).unwrap();
+    let (code, text) = env.run(&["-q", "--cloud", "local", "--junit", "c.xml", "--json", "c.json"], &[]);
+    assert_eq!(code, Some(1), "the quirk fails the run: {text}");
+    let all = format!("{text}{}", files_text(env.dir.path()));
+    for secret in [mock::APP_CREDENTIAL_SECRET, TOKEN] {
+        assert!(!all.contains(secret), "a secret left the process");
+    }
 }

@@ -327,6 +327,20 @@ pub fn run(mut args: RunArgs) -> u8 {
         snapshots,
         redactor: redactor.clone(),
     });
+    // With a cloud and no --profile, "every profile that has a URL" is known only now, from
+    // the catalogue (and the explicit URLs): the others are not run.
+    let cases: Vec<Arc<LoadedCase>> = if session.is_some() && args.profile.is_empty() {
+        cases
+            .into_iter()
+            .filter(|c| {
+                ctx.profiles
+                    .get(&c.case.profile.value)
+                    .is_some_and(|p| ctx.endpoints.contains_key(&p.endpoint))
+            })
+            .collect()
+    } else {
+        cases
+    };
     let records: Arc<Mutex<Vec<CaseRecord>>> = Arc::default();
     let trials: Vec<Trial> = cases
         .iter()
