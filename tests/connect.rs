@@ -113,7 +113,10 @@ fn a_cloud_from_clouds_yaml_and_secure_yaml_runs_the_suite() {
     let (code, text) = env.run(&["-q", "--cloud", "local", "--junit", "r.xml", "--json", "r.json"], &[]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains(" 0 failed"), "{text}");
-    assert!(!text.contains("endpoint configured"), "profiles without an endpoint are not run: {text}");
+    assert!(
+        !text.contains("endpoint configured"),
+        "profiles without an endpoint are not run: {text}"
+    );
     let json = std::fs::read_to_string(env.dir.path().join("r.json")).unwrap();
     assert!(
         !json.contains("\"ims/"),

@@ -8,45 +8,60 @@ use crate::model::{OracleCheck, OrderMode};
 use crate::template::render_value;
 use crate::verdict::Finding;
 
-pub fn matches_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
-    let label = "matches_catalogue";
+/// A `where` predicate with its value rendered.
+type Filter<'a> = (&'a crate::model::Predicate, Option<Value>);
+
+/// The catalogue's items that satisfy the check's `where`, rendered with the case's values,
+/// with the rendered predicates (for messages); or the findings that stop the check.
+fn select<'s>(
+    o: &'s OracleCheck,
+    subject: &'s Subject,
+    label: &str,
+) -> Result<(Vec<&'s Value>, Vec<Filter<'s>>), Findings> {
     let Some(catalogue) = subject.catalogue else {
-        return Findings::error(Finding::new(label, "no catalogue was discovered"));
-    };
-    let Some(items) = &subject.items else {
-        return Findings::broken(Finding::new(
-            label,
-            format!("the body has no item array at `{}`", subject.profile.items),
-        ));
+        return Err(Findings::error(Finding::new(label, "no catalogue was discovered")));
     };
     let mut filters = Vec::new();
     for p in &o.filter {
         let v = match &p.value {
             None => None,
-            Some(v) => match render_value(&v.value, subject.vars) {
-                Ok(v) => Some(v),
-                Err(e) => return Findings::error(Finding::new(label, format!("cannot render a filter value: {e}"))),
-            },
+            Some(v) => Some(
+                render_value(&v.value, subject.vars)
+                    .map_err(|e| Findings::error(Finding::new(label, format!("cannot render a filter value: {e}"))))?,
+            ),
         };
         filters.push((p, v));
     }
-    let mut expected_items: Vec<&Value> = Vec::new();
-    for item in &catalogue.items {
-        let mut keep = true;
+    let mut selected = Vec::new();
+    'items: for item in &catalogue.items {
         for (p, v) in &filters {
             match eval(p.op, value_at(item, &p.path.value), v.as_ref()) {
                 Ok(true) => {}
-                Ok(false) => {
-                    keep = false;
-                    break;
-                }
-                Err(e) => return Findings::error(Finding::new(label, format!("client-side filter: {e}"))),
+                Ok(false) => continue 'items,
+                Err(e) => return Err(Findings::error(Finding::new(label, format!("client-side filter: {e}")))),
             }
         }
-        if keep {
-            expected_items.push(item);
-        }
+        selected.push(item);
     }
+    Ok((selected, filters))
+}
+
+fn no_items(label: &str, subject: &Subject) -> Findings {
+    Findings::broken(Finding::new(
+        label,
+        format!("the body has no item array at `{}`", subject.profile.items),
+    ))
+}
+
+pub fn matches_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
+    let label = "matches_catalogue";
+    let (expected_items, filters) = match select(o, subject, label) {
+        Ok(s) => s,
+        Err(f) => return f,
+    };
+    let Some(items) = &subject.items else {
+        return no_items(label, subject);
+    };
     let window: Vec<&Value> = expected_items
         .into_iter()
         .skip(o.skip)
@@ -146,41 +161,13 @@ pub fn matches_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
 /// None of the items is among the catalogue's items selected by `where`.
 pub fn disjoint_from_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
     let label = "disjoint_from_catalogue";
-    let Some(catalogue) = subject.catalogue else {
-        return Findings::error(Finding::new(label, "no catalogue was discovered"));
+    let (forbidden, _) = match select(o, subject, label) {
+        Ok(s) => s,
+        Err(f) => return f,
     };
     let Some(items) = &subject.items else {
-        return Findings::broken(Finding::new(
-            label,
-            format!("the body has no item array at `{}`", subject.profile.items),
-        ));
+        return no_items(label, subject);
     };
-    let mut forbidden = Vec::new();
-    for item in &catalogue.items {
-        let mut keep = true;
-        for p in &o.filter {
-            let v = match &p.value {
-                None => None,
-                Some(v) => match render_value(&v.value, subject.vars) {
-                    Ok(v) => Some(v),
-                    Err(e) => {
-                        return Findings::error(Finding::new(label, format!("cannot render a filter value: {e}")));
-                    }
-                },
-            };
-            match eval(p.op, value_at(item, &p.path.value), v.as_ref()) {
-                Ok(true) => {}
-                Ok(false) => {
-                    keep = false;
-                    break;
-                }
-                Err(e) => return Findings::error(Finding::new(label, format!("client-side filter: {e}"))),
-            }
-        }
-        if keep {
-            forbidden.push(item);
-        }
-    }
     let id_ptr = &subject.profile.id;
     let forbidden = ids(forbidden.iter().copied(), id_ptr);
     let seen: Vec<String> = ids(items.iter().copied(), id_ptr)

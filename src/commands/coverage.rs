@@ -10,16 +10,8 @@ pub fn coverage(args: &CoverageArgs) -> u8 {
         Err(code) => return code,
     };
     let report = Coverage::of(&suite);
-    if args.format == "json" {
-        match serde_json::to_string_pretty(&report) {
-            Ok(s) => super::emit(&format!("{s}\n")),
-            Err(e) => {
-                eprintln!("imgconform: {e}");
-                return exit_codes::TOOL_FAILED;
-            }
-        }
-    } else {
-        super::emit(&report.render_text());
+    if let Err(code) = super::emit_report(&args.format, &report, || report.render_text()) {
+        return code;
     }
     // An uncovered requirement without a reason is a hole in the catalogue.
     if report.holes().is_empty() {

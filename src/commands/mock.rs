@@ -22,12 +22,9 @@ pub fn mock(args: &MockArgs) -> u8 {
         password: args.password.clone(),
         project: args.project.clone(),
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("imgconform: cannot start the async runtime: {e}");
-            return exit_codes::TOOL_FAILED;
-        }
+        Err(code) => return code,
     };
     match rt.block_on(mock::serve(config, args.listen)) {
         Ok(()) => exit_codes::SUCCESS,

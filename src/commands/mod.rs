@@ -35,3 +35,33 @@ pub(crate) fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
 }
+
+/// The runtime of a subcommand: two workers are plenty, since everything waits on the network.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("imgconform: cannot start the async runtime: {e}");
+            exit_codes::TOOL_FAILED
+        })
+}
+
+/// Prints a report as pretty JSON (`--format json`) or as its text.
+pub(crate) fn emit_report<T: serde::Serialize>(
+    format: &str,
+    report: &T,
+    text: impl FnOnce() -> String,
+) -> Result<(), u8> {
+    if format == "json" {
+        let json = serde_json::to_string_pretty(report).map_err(|e| {
+            eprintln!("imgconform: {e}");
+            exit_codes::TOOL_FAILED
+        })?;
+        emit(&format!("{json}\n"));
+    } else {
+        emit(&text());
+    }
+    Ok(())
+}

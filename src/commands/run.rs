@@ -119,16 +119,9 @@ pub fn run(mut args: RunArgs) -> u8 {
     };
     snapshot::configure_insta(snapshot_mode, &snapshot_dir);
 
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let rt = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("imgconform: cannot start the async runtime: {e}");
-            return exit_codes::TOOL_FAILED;
-        }
+        Err(code) => return code,
     };
 
     // A cloud: clouds.yaml (--cloud / OS_CLOUD), then OS_* variables, then flags.

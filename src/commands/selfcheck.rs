@@ -9,16 +9,9 @@ pub fn selfcheck(args: &SelfcheckArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let rt = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("imgconform: cannot start the async runtime: {e}");
-            return exit_codes::TOOL_FAILED;
-        }
+        Err(code) => return code,
     };
     let report = match rt.block_on(selfcheck::selfcheck(suite)) {
         Ok(r) => r,
@@ -27,16 +20,8 @@ pub fn selfcheck(args: &SelfcheckArgs) -> u8 {
             return exit_codes::TOOL_FAILED;
         }
     };
-    if args.format == "json" {
-        match serde_json::to_string_pretty(&report) {
-            Ok(s) => super::emit(&format!("{s}\n")),
-            Err(e) => {
-                eprintln!("imgconform: {e}");
-                return exit_codes::TOOL_FAILED;
-            }
-        }
-    } else {
-        super::emit(&report.render_text());
+    if let Err(code) = super::emit_report(&args.format, &report, || report.render_text()) {
+        return code;
     }
     if report.ok() {
         exit_codes::SUCCESS
