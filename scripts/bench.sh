@@ -35,7 +35,7 @@ measure() {
   printf '%-44s wall min %ss  median %ss  max %ss   peak RSS %s MiB\n' "$label" "$min" "$med" "$max" "$((rss / 1024))"
 }
 
-cases=$("$bin" run --list | grep -c ': test$')
+cases=$("$bin" run --list -q | grep -c ': test$')
 echo "imgconform $("$bin" --version | cut -d' ' -f2), $cases cases, $runs runs each, $(nproc) cores"
 measure "mock, 40 images" --mock-images 40
 measure "mock, 2000 images" --mock-images 2000

@@ -1,6 +1,8 @@
-//! The command line: `run`, `mock`, `lint` (clap derive). `run` takes libtest's own arguments
-//! (filter, `--exact`, `--skip`, `--list`, `--format`, …) through libtest-mimic, so it feels
-//! like `cargo test`.
+//! The command line (clap derive): `run`, `mock`, `lint`, `coverage`, `selfcheck`, `baseline`.
+//!
+//! `run` selects cases as `cargo test` does (a filter, `--exact`, `--skip`, `--list`,
+//! `--ignored`), groups its options by what they are for (selection, output, target, limits,
+//! politeness), and gets one endpoint flag per endpoint kind from the kinds' data.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -90,86 +92,195 @@ pub struct InputArgs {
     pub add_schemas: Vec<PathBuf>,
 }
 
+/// How the console reports a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConsoleFormat {
+    /// One line per case as it finishes (`test ID ... ok`), then the reports of what failed.
+    Pretty,
+    /// One character per case (`.` pass, `F` fail, `E` error, `W` warn, `s` skip, …).
+    Terse,
+    /// libtest's JSON lines on stdout (the summary and warnings go to stderr).
+    Json,
+}
+
+/// Whether the console uses colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal and `NO_COLOR` is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// An endpoint given on the command line: `--endpoint KIND=URL` or a kind's own flag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointArg {
+    pub kind: String,
+    pub url: url::Url,
+    /// How it was written (`--image-url`, `--endpoint image=…`), for messages.
+    pub given_as: String,
+}
+
+/// An http(s) URL; anything else (a typo, `ftp://`, `file://`) is bad input.
+pub fn parse_http_url(s: &str) -> Result<url::Url, String> {
+    let u = url::Url::parse(s).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
+    match u.scheme() {
+        "http" | "https" if u.host().is_some() => Ok(u),
+        "http" | "https" => Err(format!("`{s}` has no host")),
+        other => Err(format!("`{s}`: the scheme must be http or https, not {other}")),
+    }
+}
+
+fn parse_endpoint(s: &str) -> Result<EndpointArg, String> {
+    let (kind, url) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not KIND=URL (e.g. image=http://glance:9292)"))?;
+    Ok(EndpointArg {
+        kind: kind.trim().to_string(),
+        url: parse_http_url(url.trim())?,
+        given_as: format!("--endpoint {s}"),
+    })
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The Image API v2 endpoint, e.g. http://glance:9292 (no /v2). Without any URL the suite
-    /// runs against the embedded mock.
-    #[arg(long, value_name = "URL")]
-    pub image_url: Option<url::Url>,
-    /// The compute endpoint including the tenant, as a service catalogue gives it, e.g.
-    /// http://nova:8774/v2/<project id>.
-    #[arg(long, value_name = "URL")]
-    pub compute_url: Option<url::Url>,
-    /// The IMS (Image API v2 with a provider's extensions) endpoint, e.g. https://ims.example.com.
-    #[arg(long, value_name = "URL")]
-    pub ims_url: Option<url::Url>,
-    /// The profiles to run (default: every profile that has a URL; all three against the mock).
-    #[arg(long, value_delimiter = ',', value_name = "P1,P2")]
+    /// Run only the cases whose id contains FILTER (any of several); with --exact, equal to it.
+    #[arg(value_name = "FILTER", help_heading = "Selection")]
+    pub filters: Vec<String>,
+    /// FILTER and --skip match whole case ids.
+    #[arg(long, help_heading = "Selection")]
+    pub exact: bool,
+    /// Leave out the cases whose id contains PATTERN (repeatable).
+    #[arg(long, value_name = "PATTERN", help_heading = "Selection")]
+    pub skip: Vec<String>,
+    /// Run only the cases marked `ignore` in their files.
+    #[arg(long, conflicts_with = "include_ignored", help_heading = "Selection")]
+    pub ignored: bool,
+    /// Run the cases marked `ignore` too.
+    #[arg(long, help_heading = "Selection")]
+    pub include_ignored: bool,
+    /// The profiles to run (default: every profile that has an endpoint; all of them against the
+    /// mock).
+    #[arg(long, value_delimiter = ',', value_name = "P1,P2", help_heading = "Selection")]
     pub profile: Vec<String>,
-    /// A cloud of clouds.yaml (./, ~/.config/openstack/, /etc/openstack/, OS_CLIENT_CONFIG_FILE;
-    /// secure.yaml merged): Keystone auth and endpoints from its catalogue. OS_* variables
-    /// (OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, ...) work alone or override it.
-    #[arg(long, env = "OS_CLOUD", value_name = "NAME")]
-    pub cloud: Option<String>,
-    /// A second identity in another project (a cloud of clouds.yaml) for the cross-project cases;
-    /// OS_OTHER_* variables (OS_OTHER_AUTH_URL, OS_OTHER_USERNAME, ..., OS_OTHER_TOKEN) work too.
-    #[arg(long, env = "OS_OTHER_CLOUD", value_name = "NAME")]
-    pub other_cloud: Option<String>,
-    /// The catalogue region to use.
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-    /// The catalogue interface to use (public, internal, admin; default public).
-    #[arg(long, value_name = "INTERFACE")]
-    pub interface: Option<String>,
-    /// Do not verify TLS certificates (warned about on stderr).
-    #[arg(long)]
-    pub insecure: bool,
-    /// The token sent as X-Auth-Token (never printed).
-    #[arg(long, env = "OS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
-    pub token: Option<String>,
+    /// Run only shard N of M (hash:N/M, shards from 1), stable across runs, to split CI jobs.
+    #[arg(long, value_name = "hash:N/M", help_heading = "Selection")]
+    pub partition: Option<crate::plan::Partition>,
+    /// Known failures (YAML: id, reason, issue, expires): a listed failing case is XFAIL, a
+    /// listed passing case XPASS (fails the run: remove it), an expired entry is ignored.
+    #[arg(long, value_name = "FILE", help_heading = "Selection")]
+    pub baseline: Option<PathBuf>,
+
+    /// List the selected cases (id and title) and run nothing.
+    #[arg(long, help_heading = "Output")]
+    pub list: bool,
+    /// Print the resolved plan (target, endpoints, identities, profiles, cases, budgets) and
+    /// send no case request.
+    #[arg(long, help_heading = "Output")]
+    pub plan: bool,
+    /// The console's format (with --list: `json` lists as JSON).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "pretty",
+        value_name = "FORMAT",
+        help_heading = "Output"
+    )]
+    pub format: ConsoleFormat,
+    /// The terse format: one character per case.
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
+    /// Colour the verdicts on the console.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN",
+        help_heading = "Output"
+    )]
+    pub color: ColorChoice,
+    /// Write a JUnit XML report to PATH (kept well-formed while the run goes, and on Ctrl-C).
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    pub junit: Option<PathBuf>,
+    /// Write every case's result (verdict, requirements, evidence; redacted) as JSON to PATH.
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    pub json: Option<PathBuf>,
     /// Snapshot comparison: check (default against the embedded mock: a difference FAILs),
     /// strict (a difference always FAILs), update (write .snap.new files for review), off
     /// (default against a real target; with check, drift from the last recorded run WARNs).
-    #[arg(long, value_enum, value_name = "MODE")]
+    #[arg(long, value_enum, value_name = "MODE", help_heading = "Output")]
     pub snapshots: Option<crate::snapshot::Mode>,
     /// Where snapshots live (default: the source tree's snapshots/, else ./snapshots).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
     pub snapshots_dir: Option<PathBuf>,
-    /// Write a JUnit XML report to PATH.
-    #[arg(long, value_name = "PATH")]
-    pub junit: Option<PathBuf>,
-    /// Write every case's result (verdict, requirements, evidence; redacted) as JSON to PATH.
-    #[arg(long, value_name = "PATH")]
-    pub json: Option<PathBuf>,
-    /// Known failures (YAML: id, reason, issue, expires): a listed failing case is XFAIL, a
-    /// listed passing case XPASS (fails the run: remove it), an expired entry is ignored.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// Run only shard N of M (hash:N/M, shards from 1), stable across runs, to split CI jobs.
-    #[arg(long, value_name = "hash:N/M")]
-    pub partition: Option<crate::plan::Partition>,
+
+    /// An endpoint of a kind the profiles talk to, as KIND=URL (repeatable). Each kind also has
+    /// its own flag, listed below (--image-url, --compute-url, --ims-url, …). Without any
+    /// endpoint or cloud, the suite runs against the embedded mock.
+    #[arg(long = "endpoint", value_name = "KIND=URL", value_parser = parse_endpoint, help_heading = "Target")]
+    pub endpoint: Vec<EndpointArg>,
+    /// A cloud of clouds.yaml (./, ~/.config/openstack/, /etc/openstack/, OS_CLIENT_CONFIG_FILE;
+    /// secure.yaml merged): Keystone auth and endpoints from its catalogue. OS_* variables
+    /// (OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, ...) work alone or override it.
+    #[arg(
+        long,
+        alias = "os-cloud",
+        env = "OS_CLOUD",
+        value_name = "NAME",
+        help_heading = "Target"
+    )]
+    pub cloud: Option<String>,
+    /// A second identity in another project (a cloud of clouds.yaml) for the cross-project cases;
+    /// OS_OTHER_* variables (OS_OTHER_AUTH_URL, OS_OTHER_USERNAME, ..., OS_OTHER_TOKEN) work too.
+    #[arg(long, env = "OS_OTHER_CLOUD", value_name = "NAME", help_heading = "Target")]
+    pub other_cloud: Option<String>,
+    /// The catalogue region to use.
+    #[arg(long, alias = "os-region-name", value_name = "REGION", help_heading = "Target")]
+    pub region: Option<String>,
+    /// The catalogue interface to use (public, internal, admin; default public).
+    #[arg(long, alias = "os-interface", value_name = "INTERFACE", help_heading = "Target")]
+    pub interface: Option<String>,
+    /// Do not verify TLS certificates (warned about on stderr).
+    #[arg(long, help_heading = "Target")]
+    pub insecure: bool,
+    /// The token sent as X-Auth-Token (never printed).
+    #[arg(
+        long,
+        alias = "os-token",
+        env = "OS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN",
+        help_heading = "Target"
+    )]
+    pub token: Option<String>,
+
     /// Seconds before a request without a complete answer is given up (an ERROR).
-    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    #[arg(long, default_value_t = 30.0, value_name = "SECS", help_heading = "Limits")]
     pub timeout: f64,
     /// Largest body read, in bytes; a larger body is an ERROR for its case.
-    #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES")]
+    #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES", help_heading = "Limits")]
     pub max_body: usize,
-    /// Requests in flight at once (a polite default for someone's production cloud).
-    #[arg(long, default_value_t = 8, value_name = "N")]
-    pub concurrency: usize,
-    /// At most this many requests per second.
-    #[arg(long, value_name = "R")]
-    pub rate: Option<f64>,
-    /// At most this many requests in the whole run; the cases after it SKIP (budget).
-    #[arg(long, value_name = "N")]
-    pub max_requests: Option<usize>,
-    /// Retries of a 429 or 503 answer, after its Retry-After (at most 30 s each).
-    #[arg(long, default_value_t = 3, value_name = "N")]
-    pub retries: u32,
     /// Page budget of a pagination walk (raised for a walk whose discovered catalogue needs more
     /// pages at its limit).
-    #[arg(long, default_value_t = 1000, value_name = "N")]
+    #[arg(long, default_value_t = 1000, value_name = "N", help_heading = "Limits")]
     pub max_pages: usize,
+
+    /// Cases in flight at once (each waits on the network, not on a core).
+    #[arg(long, default_value_t = 8, value_name = "N", help_heading = "Politeness")]
+    pub test_threads: usize,
+    /// Requests in flight at once (a polite default for someone's production cloud).
+    #[arg(long, default_value_t = 8, value_name = "N", help_heading = "Politeness")]
+    pub concurrency: usize,
+    /// At most this many requests per second.
+    #[arg(long, value_name = "R", help_heading = "Politeness")]
+    pub rate: Option<f64>,
+    /// At most this many requests in the whole run; the cases after it SKIP (budget).
+    #[arg(long, value_name = "N", help_heading = "Politeness")]
+    pub max_requests: Option<usize>,
+    /// Retries of a 429 or 503 answer, after its Retry-After (at most 30 s each).
+    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Politeness")]
+    pub retries: u32,
+
     /// Catalogue size of the embedded mock.
     #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N")]
     pub mock_images: usize,
@@ -181,8 +292,6 @@ pub struct RunArgs {
     pub mock_latency_ms: u64,
     #[command(flatten)]
     pub input: InputArgs,
-    #[command(flatten)]
-    pub harness: libtest_mimic::Arguments,
 }
 
 #[derive(Debug, Args)]
@@ -216,19 +325,95 @@ pub struct MockArgs {
     pub list_quirks: bool,
 }
 
-const RUN_HELP_TEMPLATE: &str = "{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}";
-
-/// Parses the process arguments. libtest-mimic's `Arguments` brings a help template of its own
-/// that hides our options; the `run` subcommand gets a normal one back here.
+/// Parses the process arguments.
+///
+/// Two stages, as ripgrep's flags: the endpoint kinds are data (`cases/*/endpoint.yaml`, and
+/// those of `--cases`/`--add-cases` directories), so the input directories are read from the
+/// raw arguments first, the kinds loaded, and one `--KIND-url` flag (with an `--os-KIND-url`
+/// alias) added per kind before clap parses. Bad kind files are bad input (exit 2) at once.
 pub fn parse() -> Cli {
-    let cmd = Cli::command().mut_subcommand("run", |c| {
-        c.help_template(RUN_HELP_TEMPLATE)
-            .about("Run the suite against a target (the embedded mock when no URL is given)")
-            .after_help(format!(
-                "FILTER and the libtest options work as in `cargo test`.\n\n{}",
-                exit_codes::HELP
-            ))
-    });
-    let matches = cmd.get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let kinds = match crate::loader::endpoint_kinds(&input_dirs(&argv)) {
+        Ok(k) => k,
+        Err(diags) => {
+            eprintln!("{diags}");
+            std::process::exit(exit_codes::BAD_INPUT as i32);
+        }
+    };
+    let cmd = command(&kinds);
+    let matches = cmd.get_matches_from(argv);
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let (Command::Run(args), Some(("run", m))) = (&mut cli.command, matches.subcommand()) {
+        let mut given: Vec<(usize, EndpointArg)> = Vec::new();
+        for kind in kinds.values() {
+            if let (Some(urls), Some(idx)) = (m.get_many::<url::Url>(&kind.flag), m.indices_of(&kind.flag)) {
+                for (url, at) in urls.zip(idx) {
+                    given.push((
+                        at,
+                        EndpointArg {
+                            kind: kind.name.clone(),
+                            url: url.clone(),
+                            given_as: format!("--{}", kind.flag),
+                        },
+                    ));
+                }
+            }
+        }
+        given.sort_by_key(|(at, _)| *at);
+        args.endpoint.extend(given.into_iter().map(|(_, e)| e));
+    }
+    cli
+}
+
+/// The clap command, with one flag per endpoint kind on `run`.
+pub fn command(kinds: &std::collections::BTreeMap<String, crate::model::EndpointKind>) -> clap::Command {
+    Cli::command().mut_subcommand("run", |mut c| {
+        for kind in kinds.values() {
+            let flag: &'static str = Box::leak(kind.flag.clone().into_boxed_str());
+            let alias: &'static str = Box::leak(format!("os-{}", kind.flag).into_boxed_str());
+            c = c.arg(
+                clap::Arg::new(flag)
+                    .long(flag)
+                    .alias(alias)
+                    .value_name("URL")
+                    .action(clap::ArgAction::Append)
+                    .value_parser(parse_http_url)
+                    .help_heading("Target")
+                    .help(format!(
+                        "The {} endpoint, e.g. {} (= --endpoint {}=URL)",
+                        kind.title, kind.example, kind.name
+                    )),
+            );
+        }
+        c.about("Run the suite against a target (the embedded mock when no endpoint or cloud is given)")
+            .after_help(exit_codes::HELP)
+    })
+}
+
+/// `--cases DIR` and `--add-cases DIR` as written, before clap parses (see `parse`).
+fn input_dirs(argv: &[std::ffi::OsString]) -> crate::loader::LoadOptions {
+    let mut options = crate::loader::LoadOptions::default();
+    let mut it = argv.iter().map(|a| a.to_string_lossy().into_owned()).peekable();
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        for (flag, many) in [("--cases", false), ("--add-cases", true)] {
+            let value = if a == flag {
+                it.peek().cloned().inspect(|_| {
+                    it.next();
+                })
+            } else {
+                a.strip_prefix(&format!("{flag}=")).map(str::to_string)
+            };
+            if let Some(v) = value {
+                if many {
+                    options.add_cases.push(v.into());
+                } else {
+                    options.cases_dir = Some(v.into());
+                }
+            }
+        }
+    }
+    options
 }

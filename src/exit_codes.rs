@@ -1,7 +1,6 @@
 //! The process exit codes: a contract with CI scripts, so they live in one table.
 //!
-//! `libtest-mimic` would exit with 101 on failure; `main` never lets that leak out and maps
-//! every outcome through this table instead.
+//! `main` maps every outcome through this table; `--help` prints it and the README mirrors it.
 
 /// Every selected case passed (WARN, SKIP and XFAIL allowed).
 pub const SUCCESS: u8 = 0;
@@ -14,6 +13,12 @@ pub const BAD_INPUT: u8 = 2;
 pub const TOOL_FAILED: u8 = 3;
 /// The filter selected no case at all, which in CI almost always means a typo.
 pub const NO_CASE_SELECTED: u8 = 4;
+/// Every selected case was skipped: nothing was checked, which is not a pass.
+pub const NOTHING_CHECKED: u8 = 4;
+/// A run cut short by SIGINT (128 + 2); the reports hold what finished.
+pub const INTERRUPTED: u8 = 130;
+/// A run cut short by SIGTERM (128 + 15).
+pub const TERMINATED: u8 = 143;
 
 /// The exit-code table as printed by `--help` and mirrored in the README.
 pub const HELP: &str = "\
@@ -22,4 +27,5 @@ Exit codes:
   1  at least one case FAILed or ERRORed
   2  bad input (flag, case, schema, config); nothing was run
   3  the tool itself failed (mock could not start, report not written)
-  4  the filter selected no case";
+  4  the filter selected no case, or every selected case was skipped (nothing was checked)
+  130, 143  interrupted by SIGINT / SIGTERM (the reports hold what finished)";

@@ -3,21 +3,29 @@
 //! Data flow, one module per step:
 //!
 //! ```text
-//! cases/ + schemas/ ──► loader (model, source) ──► plan ──► runner
-//!                                                           │  exec: client, walker, discovery
-//!                                                           │  checks: properties and oracles
-//!                                                           ▼
-//!                                                        verdict ──► report (console, junit)
+//! cases/ + schemas/ ──► loader (model, source) ──► plan ──► runner::execute
+//!                        (endpoint kinds, profiles,  (target,   │  exec: client, walker, discovery
+//!                         cases, schemas)            identities,│  checks: properties and oracles
+//!                                                    selection) ▼
+//!                                              raw verdict ──► policy (baseline, snapshots)
+//!                                                               ▼
+//!                                                    events ──► report (console, junit, json,
+//!                                                                       snapshots)
 //! ```
 //!
 //! `mock` is an independent implementation of the APIs (the default target); it shares no code
 //! with the runner so that one bug cannot hide itself on both sides.
+
+// Diagnostics and findings are built once per problem and carry their evidence (position,
+// key path, source line): boxing them to please a size lint would buy nothing.
+#![allow(clippy::result_large_err)]
 
 pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod connect;
 pub mod coverage;
+pub mod events;
 pub mod exec;
 pub mod exit_codes;
 pub mod loader;
@@ -25,6 +33,7 @@ pub mod mock;
 pub mod model;
 pub mod plan;
 pub mod pointer;
+pub mod policy;
 pub mod redact;
 pub mod report;
 pub mod runner;

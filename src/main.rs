@@ -8,7 +8,7 @@ use imgconform::commands;
 
 fn main() -> ExitCode {
     imgconform::tls::install_crypto_provider();
-    // libtest-mimic reports a panicking trial as failed; keep the default hook's backtrace
+    // A panicking case task becomes an ERROR of its case; keep the default hook's backtrace
     // noise off the console but say where it happened.
     std::panic::set_hook(Box::new(|info| {
         // insta reports a snapshot mismatch by panicking; the runner turns it into a verdict.

@@ -77,9 +77,10 @@ impl SelfcheckReport {
     }
 }
 
-/// What every run shares: the profiles, schemas and cases of the suite.
+/// What every run shares: the profiles, endpoint kinds, schemas and cases of the suite.
 struct Shared {
     profiles: BTreeMap<String, crate::model::Profile>,
+    kinds: BTreeMap<String, crate::model::EndpointKind>,
     schemas: crate::loader::SchemaSet,
     cases: Vec<Arc<LoadedCase>>,
 }
@@ -93,19 +94,13 @@ async fn run_once(shared: Arc<Shared>, quirks: Vec<Quirk>) -> anyhow::Result<BTr
     let token = config.token.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let mock = mock::spawn(config, listener).await?;
-    let mut endpoints = BTreeMap::new();
-    for (kind, url) in [
-        ("image", mock.image_url()),
-        ("compute", mock.compute_url()),
-        ("ims", mock.ims_url()),
-    ] {
-        endpoints.insert(kind.to_string(), url::Url::parse(&url)?);
-    }
+    let endpoints = crate::plan::mock_urls(&shared.kinds, &mock.base_url(), mock::TENANT);
     let ctx = Arc::new(RunContext {
         client: HttpClient::new(HttpLimits::default(), Some(Secret::new(token.clone())))?
             .with_other_token(Some(Secret::new(format!("{token}{}", mock::ALT_TOKEN_SUFFIX)))),
         endpoints,
         profiles: shared.profiles.clone(),
+        kinds: shared.kinds.clone(),
         schemas: shared.schemas.clone(),
         discovery: Discovery::default(),
         max_pages: 1000,
@@ -119,8 +114,8 @@ async fn run_once(shared: Arc<Shared>, quirks: Vec<Quirk>) -> anyhow::Result<BTr
         let (ctx, c, gate) = (ctx.clone(), c.clone(), gate.clone());
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await;
-            let outcome = runner::run_case(&ctx, &c.case).await;
-            (c.id().to_string(), outcome.verdict)
+            let raw = runner::run_case(&ctx, &c).await;
+            (c.id().to_string(), raw.outcome.verdict)
         });
     }
     let mut verdicts = BTreeMap::new();
@@ -135,6 +130,7 @@ async fn run_once(shared: Arc<Shared>, quirks: Vec<Quirk>) -> anyhow::Result<BTr
 pub async fn selfcheck(suite: Suite) -> anyhow::Result<SelfcheckReport> {
     let shared = Arc::new(Shared {
         profiles: suite.profiles,
+        kinds: suite.endpoints,
         schemas: suite.schemas,
         cases: suite.cases.into_iter().map(Arc::new).collect(),
     });

@@ -54,7 +54,7 @@ pub fn configure_insta(mode: Mode, dir: &Path) {
         Mode::Update => "new",
         Mode::Off | Mode::Check | Mode::Strict => "no",
     };
-    // SAFETY: called from main before the runtime and the libtest workers start, so no other
+    // SAFETY: called from `run` before the runtime's worker threads start, so no other
     // thread reads or writes the environment concurrently.
     unsafe {
         std::env::set_var("INSTA_UPDATE", update);

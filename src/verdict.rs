@@ -58,24 +58,70 @@ impl Verdict {
     }
 }
 
-/// One broken expectation.
+/// Where in a case file something is: the file, line and column, and the key path.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SourceRef {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// `cases[3].expect[0].checks[1].matches_catalogue`.
+    pub key: String,
+}
+
+impl std::fmt::Display for SourceRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{} ({})", self.file, self.line, self.column, self.key)
+    }
+}
+
+/// One broken expectation, or one thing that could not be checked.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
-    /// What was checked, e.g. `status`, `schema`, `walk: no cycle`, `every_item /status equals`.
+    /// What kind of finding: `status`, `schema`, `check`, `walk`, `transport`, `discovery`,
+    /// `binding`, `snapshot`, `baseline`.
+    pub kind: &'static str,
+    /// What was checked, e.g. `status`, `schema image-v2/images`, `walk: no cycle`,
+    /// `every_item /status`.
     pub check: String,
     pub message: String,
     pub expected: Option<String>,
     pub actual: Option<String>,
+    /// The case-file node that asked for this check.
+    pub at: Option<SourceRef>,
+}
+
+/// The kind of a finding, from the name of what was checked.
+fn kind_of(check: &str) -> &'static str {
+    let head = check.split([' ', ':']).next().unwrap_or("");
+    match head {
+        "status" => "status",
+        "schema" => "schema",
+        "walk" => "walk",
+        "request" => "transport",
+        "discovery" => "discovery",
+        "bind" | "profile" => "binding",
+        "snapshot" => "snapshot",
+        "baseline" => "baseline",
+        _ => "check",
+    }
 }
 
 impl Finding {
     pub fn new(check: impl Into<String>, message: impl Into<String>) -> Self {
+        let check = check.into();
         Finding {
-            check: check.into(),
+            kind: kind_of(&check),
+            check,
             message: message.into(),
             expected: None,
             actual: None,
+            at: None,
         }
+    }
+    /// Says where the check was asked for, unless already said.
+    pub fn at(mut self, at: &SourceRef) -> Self {
+        self.at.get_or_insert_with(|| at.clone());
+        self
     }
     pub fn expected(mut self, e: impl Into<String>) -> Self {
         self.expected = Some(e.into());
@@ -87,15 +133,63 @@ impl Finding {
     }
 }
 
-/// One request and what came back, as shown to a human.
+/// One request and what came back, as data (the JSON report) and for a human (`summary`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ExchangeEvidence {
     /// A runnable curl command; the token appears only as `$OS_TOKEN`.
     pub curl: String,
-    /// `200 OK, application/json, 1234 bytes, 12 ms` or the transport error.
-    pub summary: String,
+    pub method: String,
+    pub url: String,
+    /// The status, when an answer came.
+    pub status: Option<u16>,
+    /// Why no answer came (timeout, reset, over-size body, budget).
+    pub error: Option<String>,
+    pub content_type: Option<String>,
+    /// The body's size as received.
+    pub bytes: usize,
+    pub duration_ms: u128,
+    /// Throttled answers (429/503) that were retried before this one.
+    pub retries: Vec<crate::exec::Retry>,
     /// The body, pretty-printed when JSON, trimmed.
     pub body: String,
+}
+
+impl ExchangeEvidence {
+    /// `200 · application/json · 1234 bytes · 12 ms`, or the transport error.
+    pub fn summary(&self) -> String {
+        let retried = if self.retries.is_empty() {
+            String::new()
+        } else {
+            let each: Vec<String> = self
+                .retries
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} (Retry-After {}, waited {} ms)",
+                        r.status,
+                        r.retry_after.as_deref().unwrap_or("absent"),
+                        r.waited_ms
+                    )
+                })
+                .collect();
+            format!(
+                " · after {} retr{}: {}",
+                each.len(),
+                if each.len() == 1 { "y" } else { "ies" },
+                each.join(", ")
+            )
+        };
+        match (&self.status, &self.error) {
+            (Some(status), _) => format!(
+                "{status} · {} · {} bytes · {} ms{retried}",
+                self.content_type.as_deref().unwrap_or("no content-type"),
+                self.bytes,
+                self.duration_ms
+            ),
+            (None, Some(e)) => format!("no response: {e} ({} ms){retried}", self.duration_ms),
+            (None, None) => format!("no response ({} ms)", self.duration_ms),
+        }
+    }
 }
 
 /// One page of a walk: enough to see where a walk went wrong.

@@ -47,10 +47,30 @@ fn version_works_despite_libtest_mimic() {
 
 #[test]
 fn list_prints_case_ids_and_runs_nothing() {
-    let out = imgconform().args(["run", "--list"]).output().unwrap();
+    let out = imgconform().args(["run", "--list", "-q"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("image-v2/pagination/limit-1-walk: test"), "{text}");
+    assert!(text.contains("image-v2/pagination/limit-1-walk: test\n"), "{text}");
+    // Without -q, each case with its title and level; with --format json, as data.
+    let out = imgconform().args(["run", "--list"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().any(|l| l.starts_with("image-v2/pagination/limit-1-walk ")
+            && l.contains("Walking next with limit=1")
+            && l.ends_with("[MUST]")),
+        "{text}"
+    );
+    let out = imgconform()
+        .args(["run", "--list", "--format", "json"])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "image-v2/pagination/limit-1-walk" && c["level"] == "MUST")
+    );
     assert!(
         !String::from_utf8_lossy(&out.stderr).contains("embedded mock"),
         "listing must not start the mock"
@@ -196,7 +216,9 @@ fn a_case_naming_an_unknown_requirement_is_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("x.yaml:6:20: unknown requirement `image-v2/no/such-requirement`"),
+        stderr.contains("error[reference]: unknown requirement `image-v2/no/such-requirement`")
+            && stderr.contains("x.yaml:6:20")
+            && stderr.contains("= key: cases[0].requirements[0]"),
         "{stderr}"
     );
 }

@@ -1,6 +1,8 @@
 //! Broken input files: each folder under `tests/load_errors/` holds a `cases/` and/or `schemas/`
-//! tree and the exact stderr expected (`expected.err`, with `{dir}` for the folder). Both `lint`
-//! and `run` must print it, exit with 2, and run nothing.
+//! tree and the exact stderr expected (`expected.err`, with `{dir}` for the folder): the kind,
+//! the position, the source line with carets, the key path. Both `lint` and `run` must print
+//! it, exit with 2, and run nothing. `IMGCONFORM_BLESS=1 cargo test --test load_errors` rewrites
+//! the golden files from what the binary prints (review the diff before committing).
 
 use std::path::Path;
 
@@ -29,7 +31,18 @@ fn every_broken_fixture_is_reported_with_its_position_and_exit_2() {
         .collect();
     dirs.sort();
     assert!(dirs.len() >= 15, "the broken fixtures are missing");
+    let bless = std::env::var_os("IMGCONFORM_BLESS").is_some();
     for dir in dirs {
+        if bless {
+            let out = Command::cargo_bin("imgconform")
+                .unwrap()
+                .arg("lint")
+                .args(fixture_args(&dir))
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stderr).replace(&dir.display().to_string(), "{dir}");
+            std::fs::write(dir.join("expected.err"), text).unwrap();
+        }
         let expected = std::fs::read_to_string(dir.join("expected.err"))
             .unwrap_or_else(|_| panic!("{} has no expected.err", dir.display()))
             .replace("{dir}", &dir.display().to_string());

@@ -33,8 +33,8 @@ async fn other_list(
     };
     let Some(endpoint) = net.endpoints.get(&other.endpoint) else {
         return Err(Findings::skip(format!(
-            "needs the `{}` endpoint of profile {name} as well (give --{}-url); only one family is configured",
-            other.endpoint, other.endpoint
+            "needs the `{kind}` endpoint of profile {name} as well (give --endpoint {kind}=URL); only one family is configured",
+            kind = other.endpoint
         )));
     };
     let result: DiscoveryResult = net

@@ -71,6 +71,13 @@ impl Findings {
             ..Default::default()
         }
     }
+    /// Says for every finding which case-file node asked for it (unless it already says).
+    pub fn at(mut self, at: &crate::verdict::SourceRef) -> Self {
+        for f in self.broken.iter_mut().chain(self.errors.iter_mut()) {
+            f.at.get_or_insert_with(|| at.clone());
+        }
+        self
+    }
 }
 
 /// What checks look at: one response, or the first page plus all items of a walk.

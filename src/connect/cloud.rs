@@ -30,14 +30,9 @@ pub struct CloudConfig {
 }
 
 /// A problem a new user meets before anything runs (exit code 2).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct ConfigError(pub String);
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 macro_rules! take {
     ($self:ident, $other:ident, $($field:ident),*) => {
@@ -206,6 +201,43 @@ pub fn load_cloud(name: &str, clouds_file: Option<PathBuf>) -> Result<CloudConfi
             known.join(", ")
         ))
     })?;
+    // A cloud that is named but cannot be used is a mistake to report, never a reason to fall
+    // back to the embedded mock.
+    let where_ = format!("{}: cloud `{name}`", path.display());
+    let auth = match &entry["auth"] {
+        Value::Object(m) => m,
+        Value::Null => {
+            return Err(ConfigError(format!(
+                "{where_} has no `auth` block (it needs auth.auth_url and credentials)"
+            )));
+        }
+        other => {
+            return Err(ConfigError(format!(
+                "{where_}: `auth` must be a mapping with auth_url and credentials, not {}",
+                match other {
+                    Value::String(_) => "a string",
+                    Value::Array(_) => "a list",
+                    _ => "a scalar",
+                }
+            )));
+        }
+    };
+    match auth.get("auth_url") {
+        Some(Value::String(u)) if !u.trim().is_empty() => {}
+        Some(Value::String(_)) => return Err(ConfigError(format!("{where_}: `auth.auth_url` is empty"))),
+        Some(_) => return Err(ConfigError(format!("{where_}: `auth.auth_url` must be a URL string"))),
+        None => {
+            let keys: Vec<&str> = auth.keys().map(String::as_str).collect();
+            return Err(ConfigError(format!(
+                "{where_}: `auth` has no `auth_url` (it has: {})",
+                if keys.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    keys.join(", ")
+                }
+            )));
+        }
+    }
     Ok(CloudConfig::from_yaml(entry))
 }
 

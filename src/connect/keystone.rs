@@ -1,7 +1,9 @@
 //! Keystone v3: password, application-credential or token authentication scoped to a project,
-//! and the endpoints of the token's service catalogue.
-
-use std::collections::BTreeMap;
+//! the identity the token stands for, and the token's service catalogue.
+//!
+//! The client here follows the rules of every client of the program: no redirect is followed
+//! (a `307` must not carry the password to another host), the answer has a size cap, and the
+//! whole exchange a deadline.
 
 use serde_json::{Value, json};
 use url::Url;
@@ -9,17 +11,107 @@ use url::Url;
 use super::{CloudConfig, ConfigError};
 use crate::redact::Secret;
 
+/// Keystone's answers are small; anything larger is not Keystone.
+const MAX_KEYSTONE_BODY: usize = 4 * 1024 * 1024;
+
+/// One endpoint of the service catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogueEntry {
+    pub service_type: String,
+    pub interface: String,
+    pub region: String,
+    pub region_id: Option<String>,
+    pub url: String,
+}
+
+/// Who a token stands for, as Keystone says (never a secret).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct IdentityFacts {
+    pub user_id: Option<String>,
+    pub user_name: Option<String>,
+    pub project_id: Option<String>,
+    pub project_name: Option<String>,
+    pub roles: Vec<String>,
+}
+
+impl IdentityFacts {
+    /// `demo in project demo (roles member, reader)`.
+    pub fn describe(&self) -> String {
+        let user = self
+            .user_name
+            .as_deref()
+            .or(self.user_id.as_deref())
+            .unwrap_or("an unknown user");
+        let project = self
+            .project_name
+            .as_deref()
+            .or(self.project_id.as_deref())
+            .unwrap_or("an unknown project");
+        if self.roles.is_empty() {
+            format!("{user} in project {project}")
+        } else {
+            format!("{user} in project {project} (roles {})", self.roles.join(", "))
+        }
+    }
+    pub fn is_admin(&self) -> bool {
+        self.roles.iter().any(|r| r == "admin")
+    }
+}
+
 /// What authentication gives a run.
 #[derive(Debug)]
 pub struct Session {
     pub token: Secret,
-    pub project_id: Option<String>,
-    /// Endpoint URLs by kind (`image`, `compute`), as the catalogue lists them (adjusted).
-    pub endpoints: BTreeMap<String, Url>,
-    /// The catalogue in words, for "no image endpoint" errors.
-    pub catalogue: Vec<String>,
+    pub identity: IdentityFacts,
+    /// Every endpoint of the token's catalogue.
+    pub catalogue: Vec<CatalogueEntry>,
     /// When the token expires (renewed before, for long runs).
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Session {
+    /// The catalogue in words, for "no such endpoint" errors.
+    pub fn catalogue_words(&self) -> Vec<String> {
+        self.catalogue
+            .iter()
+            .map(|e| format!("{} ({}, {})", e.service_type, e.interface, e.region))
+            .collect()
+    }
+}
+
+/// The one way the program builds an HTTP client for Keystone: the run's TLS settings, a
+/// deadline, and no redirects.
+pub fn http_client(
+    tls: &crate::exec::TlsOptions,
+    timeout: std::time::Duration,
+) -> Result<reqwest::Client, ConfigError> {
+    crate::tls::install_crypto_provider();
+    tls.apply(reqwest::Client::builder())
+        .map_err(|e| ConfigError(format!("{e:#}")))?
+        .timeout(timeout)
+        .connect_timeout(timeout.min(std::time::Duration::from_secs(10)))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("imgconform/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ConfigError(format!("cannot build the HTTP client: {e}")))
+}
+
+/// Reads a body up to `cap` bytes; more is an error, not a memory blow-up.
+async fn capped_text(mut response: reqwest::Response, cap: usize, url: &Url) -> Result<String, ConfigError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| ConfigError(format!("reading Keystone's answer from {url}: {e}")))?
+    {
+        if body.len() + chunk.len() > cap {
+            return Err(ConfigError(format!(
+                "Keystone's answer from {url} is larger than {cap} bytes; not read further"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 fn domain(name: &Option<String>, id: &Option<String>) -> Value {
@@ -70,22 +162,7 @@ fn tokens_url(auth_url: &str) -> Result<Url, ConfigError> {
         .map_err(|e| ConfigError(format!("auth_url `{auth_url}` is not a URL: {e}")))
 }
 
-/// An image endpoint is used unversioned (the cases add `/v2/...`); a compute endpoint ends with
-/// the project id, which is the tenant of the compute-v2 paths.
-fn adjust(kind: &str, url: &str, project_id: Option<&str>) -> Result<Url, String> {
-    let trimmed = url.trim_end_matches('/');
-    let adjusted = match kind {
-        "image" => trimmed.strip_suffix("/v2").unwrap_or(trimmed).to_string(),
-        "compute" => match project_id {
-            Some(p) if !trimmed.ends_with(p) => format!("{trimmed}/{p}"),
-            _ => trimmed.to_string(),
-        },
-        _ => trimmed.to_string(),
-    };
-    Url::parse(&adjusted).map_err(|e| format!("`{url}`: {e}"))
-}
-
-/// Authenticates and reads the endpoints of the wanted service types.
+/// Authenticates; the session has the token, who it stands for and the whole catalogue.
 pub async fn authenticate(http: &reqwest::Client, c: &CloudConfig) -> Result<Session, ConfigError> {
     let auth_url = c.auth_url.as_deref().ok_or_else(|| ConfigError("no auth_url".into()))?;
     let url = tokens_url(auth_url)?;
@@ -99,12 +176,22 @@ pub async fn authenticate(http: &reqwest::Client, c: &CloudConfig) -> Result<Ses
         .await
         .map_err(|e| ConfigError(format!("cannot reach Keystone at {url}: {e}")))?;
     let status = response.status();
+    if status.is_redirection() {
+        let to = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("(no Location)");
+        return Err(ConfigError(format!(
+            "Keystone at {url} answered {status} with Location {to}; redirects are not followed (the credentials stay with the configured auth_url): give the final auth_url"
+        )));
+    }
     let token = response
         .headers()
         .get("x-subject-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let text = response.text().await.unwrap_or_default();
+    let text = capped_text(response, MAX_KEYSTONE_BODY, &url).await?;
     let doc: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     if status.as_u16() != 201 {
         let message = doc["error"]["message"]
@@ -116,41 +203,68 @@ pub async fn authenticate(http: &reqwest::Client, c: &CloudConfig) -> Result<Ses
         )));
     }
     let token = token.ok_or_else(|| ConfigError(format!("Keystone at {url} answered 201 without X-Subject-Token")))?;
-    let project_id = doc["token"]["project"]["id"].as_str().map(str::to_string);
-    let expires_at = doc["token"]["expires_at"]
+    Ok(session_from(Secret::new(token), &doc["token"]))
+}
+
+/// Asks Keystone who `token` is (`GET /v3/auth/tokens`), for a run given only a token.
+pub async fn introspect(http: &reqwest::Client, auth_url: &str, token: &Secret) -> Result<Session, ConfigError> {
+    let url = tokens_url(auth_url)?;
+    let response = http
+        .get(url.clone())
+        .header("Accept", "application/json")
+        .header("X-Auth-Token", token.expose())
+        .header("X-Subject-Token", token.expose())
+        .send()
+        .await
+        .map_err(|e| ConfigError(format!("cannot reach Keystone at {url}: {e}")))?;
+    let status = response.status();
+    let text = capped_text(response, MAX_KEYSTONE_BODY, &url).await?;
+    if status.as_u16() != 200 {
+        return Err(ConfigError(format!(
+            "Keystone at {url} does not accept the token: {status}"
+        )));
+    }
+    let doc: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Ok(session_from(token.clone(), &doc["token"]))
+}
+
+fn session_from(token: Secret, t: &Value) -> Session {
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    let identity = IdentityFacts {
+        user_id: text(&t["user"]["id"]),
+        user_name: text(&t["user"]["name"]),
+        project_id: text(&t["project"]["id"]),
+        project_name: text(&t["project"]["name"]),
+        roles: t["roles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| text(&r["name"]))
+            .collect(),
+    };
+    let expires_at = t["expires_at"]
         .as_str()
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.with_timezone(&chrono::Utc));
-    let interface = c.interface.as_deref().unwrap_or("public").trim_end_matches("URL");
-    let mut endpoints = BTreeMap::new();
     let mut catalogue = Vec::new();
-    for service in doc["token"]["catalog"].as_array().into_iter().flatten() {
-        let kind = service["type"].as_str().unwrap_or("?");
+    for service in t["catalog"].as_array().into_iter().flatten() {
+        let service_type = service["type"].as_str().unwrap_or("?").to_string();
         for e in service["endpoints"].as_array().into_iter().flatten() {
-            let (iface, region) = (
-                e["interface"].as_str().unwrap_or("?"),
-                e["region"].as_str().unwrap_or("?"),
-            );
-            catalogue.push(format!("{kind} ({iface}, {region})"));
-            let region_ok = c
-                .region_name
-                .as_deref()
-                .is_none_or(|r| r == region || e["region_id"].as_str() == Some(r));
-            if iface == interface && region_ok && matches!(kind, "image" | "compute") && !endpoints.contains_key(kind) {
-                let url = e["url"].as_str().unwrap_or("");
-                let adjusted = adjust(kind, url, project_id.as_deref())
-                    .map_err(|e| ConfigError(format!("the catalogue's {kind} endpoint is not a URL: {e}")))?;
-                endpoints.insert(kind.to_string(), adjusted);
-            }
+            catalogue.push(CatalogueEntry {
+                service_type: service_type.clone(),
+                interface: e["interface"].as_str().unwrap_or("?").to_string(),
+                region: e["region"].as_str().unwrap_or("?").to_string(),
+                region_id: text(&e["region_id"]),
+                url: e["url"].as_str().unwrap_or("").to_string(),
+            });
         }
     }
-    Ok(Session {
-        token: Secret::new(token),
-        project_id,
-        endpoints,
+    Session {
+        token,
+        identity,
         catalogue,
         expires_at,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -158,23 +272,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn endpoints_are_adjusted_to_what_the_profiles_expect() {
-        assert_eq!(
-            adjust("image", "http://g:9292/v2/", None).unwrap().as_str(),
-            "http://g:9292/"
-        );
-        assert_eq!(
-            adjust("image", "http://h/image", None).unwrap().as_str(),
-            "http://h/image"
-        );
-        assert_eq!(
-            adjust("compute", "http://n:8774/v2.1", Some("abc")).unwrap().as_str(),
-            "http://n:8774/v2.1/abc"
-        );
-        assert_eq!(
-            adjust("compute", "http://n:8774/v2/abc", Some("abc")).unwrap().as_str(),
-            "http://n:8774/v2/abc"
-        );
+    fn the_tokens_url_takes_an_auth_url_with_or_without_v3() {
         assert_eq!(
             tokens_url("http://k:5000").unwrap().as_str(),
             "http://k:5000/v3/auth/tokens"

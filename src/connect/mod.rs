@@ -6,4 +6,4 @@ mod cloud;
 mod keystone;
 
 pub use cloud::{CloudConfig, ConfigError, load_cloud};
-pub use keystone::{Session, authenticate};
+pub use keystone::{CatalogueEntry, IdentityFacts, Session, authenticate, http_client, introspect};

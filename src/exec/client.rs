@@ -8,6 +8,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::politeness::{Politeness, PolitenessConfig, retry_after};
+use crate::events::{AnswerInfo, Event, EventSink, RequestInfo, current_case};
 use crate::model::{Auth, Method};
 use crate::redact::Secret;
 
@@ -178,11 +179,23 @@ impl std::fmt::Display for TransportError {
     }
 }
 
+/// A 429 or 503 answer that was retried.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Retry {
+    pub status: u16,
+    /// The `Retry-After` header as sent, if any.
+    pub retry_after: Option<String>,
+    /// How long the client waited before trying again.
+    pub waited_ms: u128,
+}
+
 #[derive(Clone, Debug)]
 pub struct Exchange {
     pub request: RequestSpec,
     pub result: Result<Response, TransportError>,
     pub elapsed: Duration,
+    /// The throttled answers retried before `result` (empty for most exchanges).
+    pub retries: Vec<Retry>,
 }
 
 impl Exchange {
@@ -205,6 +218,10 @@ pub struct HttpClient {
     /// The second identity's token, for `auth: other` cases.
     other_token: Option<Secret>,
     politeness: std::sync::Arc<Politeness>,
+    /// Where `RequestSent`/`RequestAnswered` events go, when a run listens.
+    events: Option<EventSink>,
+    /// Requests sent through this client (every attempt counts).
+    sent: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl HttpClient {
@@ -233,7 +250,20 @@ impl HttpClient {
             renewal: None,
             other_token: None,
             politeness: std::sync::Arc::new(Politeness::new(polite)),
+            events: None,
+            sent: std::sync::Arc::default(),
         })
+    }
+
+    /// Reports every request and answer to `sink`.
+    pub fn with_events(mut self, sink: EventSink) -> Self {
+        self.events = Some(sink);
+        self
+    }
+
+    /// Requests sent so far (every attempt of a retried one counts).
+    pub fn requests_sent(&self) -> usize {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Adds the second identity's token (another project) for `auth: other` cases.
@@ -266,41 +296,80 @@ impl HttpClient {
     pub async fn send(&self, request: RequestSpec) -> Exchange {
         let started = Instant::now();
         let polite = &self.politeness;
-        let mut attempt = 0;
+        let mut retries = Vec::new();
         let result = loop {
             let permit = match polite.admit().await {
                 Ok(p) => p,
                 Err(spent) => break Err(TransportError::Budget(spent.0)),
             };
+            let info = self.sent_event(&request);
+            let attempt_started = Instant::now();
             let result = tokio::time::timeout(self.limits.timeout, self.send_inner(&request))
                 .await
                 .unwrap_or(Err(TransportError::Timeout(self.limits.timeout)));
             drop(permit);
+            self.answered_event(info, &result, attempt_started.elapsed());
             let throttled = matches!(&result, Ok(r) if r.status == 429 || r.status == 503);
             if !throttled {
                 break result;
             }
             let response = result.as_ref().ok();
-            if attempt >= polite.config.retries {
-                let status = response.map_or(0, |r| r.status);
+            let status = response.map_or(0, |r| r.status);
+            if retries.len() as u32 >= polite.config.retries {
                 break Err(TransportError::Throttled {
                     status,
-                    attempts: attempt + 1,
+                    attempts: retries.len() as u32 + 1,
                 });
             }
-            let wait = response
-                .and_then(|r| r.header("retry-after"))
+            let header = response.and_then(|r| r.header("retry-after")).map(str::to_string);
+            let wait = header
+                .as_deref()
                 .and_then(retry_after)
                 .unwrap_or(Duration::from_secs(1))
                 .min(polite.config.max_wait);
             tokio::time::sleep(wait).await;
-            attempt += 1;
+            retries.push(Retry {
+                status,
+                retry_after: header,
+                waited_ms: wait.as_millis(),
+            });
         };
         Exchange {
             request,
             result,
             elapsed: started.elapsed(),
+            retries,
         }
+    }
+
+    /// Counts the request (for the run and for its case) and reports it.
+    fn sent_event(&self, request: &RequestSpec) -> Option<RequestInfo> {
+        use std::sync::atomic::Ordering;
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        let scope = current_case();
+        if let Some(s) = &scope {
+            s.requests.fetch_add(1, Ordering::Relaxed);
+        }
+        let sink = self.events.as_ref()?;
+        let info = RequestInfo {
+            case: scope.map(|s| s.id),
+            method: request.method.as_str(),
+            url: request.url.to_string(),
+        };
+        sink.emit(Event::RequestSent(info.clone()));
+        Some(info)
+    }
+
+    fn answered_event(&self, info: Option<RequestInfo>, result: &Result<Response, TransportError>, elapsed: Duration) {
+        let (Some(sink), Some(request)) = (&self.events, info) else {
+            return;
+        };
+        sink.emit(Event::RequestAnswered(AnswerInfo {
+            request,
+            result: result.as_ref().map(|r| r.status).map_err(|e| e.to_string()),
+            bytes: result.as_ref().map_or(0, |r| r.body.len()),
+            elapsed,
+        }));
     }
 
     async fn send_inner(&self, request: &RequestSpec) -> Result<Response, TransportError> {

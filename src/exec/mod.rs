@@ -8,7 +8,9 @@ mod politeness;
 mod renewal;
 mod walker;
 
-pub use client::{Exchange, HttpClient, HttpLimits, INVALID_TOKEN, RequestSpec, Response, TlsOptions, TransportError};
+pub use client::{
+    Exchange, HttpClient, HttpLimits, INVALID_TOKEN, RequestSpec, Response, Retry, TlsOptions, TransportError,
+};
 pub use discovery::{Catalogue, Discovery, DiscoveryResult, encode, list_url};
 pub use links::{query_pairs, resolve_link};
 pub use politeness::PolitenessConfig;

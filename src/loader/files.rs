@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::LoadOptions;
-use crate::source::{Diagnostic, Pos};
+use crate::source::{DiagKind, Diagnostic, Pos};
 
 /// One input file.
 #[derive(Debug, Clone)]
@@ -40,6 +40,7 @@ impl Sources {
                 "cases"
                     if options.cases_dir.is_none()
                         || rel.ends_with("/profile.yaml")
+                        || rel.ends_with("/endpoint.yaml")
                         || rel.starts_with("requirements/") =>
                 {
                     sources.cases.insert(file.rel.clone(), file);
@@ -60,40 +61,32 @@ impl Sources {
     }
 }
 
+fn io_error(path: &Path, what: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::new(path.display().to_string(), Pos::new(1, 1), what.to_string()).kind(DiagKind::Io)
+}
+
+/// Reads every `.yaml`/`.yml`/`.json` file under `root`. Directories are visited once each by
+/// their canonical path, so a symlink loop ends instead of recursing forever.
 fn read_dir(root: &Path, out: &mut SourceSet) -> Result<(), Diagnostic> {
-    let meta = std::fs::metadata(root).map_err(|e| {
-        Diagnostic::new(
-            root.display().to_string(),
-            Pos::new(1, 1),
-            format!("cannot read directory: {e}"),
-        )
-    })?;
+    let meta = std::fs::metadata(root).map_err(|e| io_error(root, format!("cannot read directory: {e}")))?;
     if !meta.is_dir() {
-        return Err(Diagnostic::new(
-            root.display().to_string(),
-            Pos::new(1, 1),
-            "not a directory",
-        ));
+        return Err(io_error(root, "not a directory"));
     }
+    let mut visited = std::collections::HashSet::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| {
-            Diagnostic::new(
-                dir.display().to_string(),
-                Pos::new(1, 1),
-                format!("cannot read directory: {e}"),
-            )
-        })?;
-        for entry in entries {
-            let path = entry
-                .map_err(|e| {
-                    Diagnostic::new(
-                        dir.display().to_string(),
-                        Pos::new(1, 1),
-                        format!("cannot read directory: {e}"),
-                    )
-                })?
-                .path();
+        let canonical =
+            std::fs::canonicalize(&dir).map_err(|e| io_error(&dir, format!("cannot read directory: {e}")))?;
+        if !visited.insert(canonical) {
+            continue;
+        }
+        let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| io_error(&dir, format!("cannot read directory: {e}")))?
+            .map(|entry| entry.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| io_error(&dir, format!("cannot read directory: {e}")))?;
+        entries.sort();
+        for path in entries {
             if path.is_dir() {
                 stack.push(path);
                 continue;
@@ -101,13 +94,7 @@ fn read_dir(root: &Path, out: &mut SourceSet) -> Result<(), Diagnostic> {
             if !matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
                 continue;
             }
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                Diagnostic::new(
-                    path.display().to_string(),
-                    Pos::new(1, 1),
-                    format!("cannot read file: {e}"),
-                )
-            })?;
+            let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, format!("cannot read file: {e}")))?;
             let rel = path
                 .strip_prefix(root)
                 .unwrap_or(&path)

@@ -11,11 +11,12 @@ mod schemas;
 mod validate;
 
 pub use files::{SourceFile, SourceSet, Sources};
+pub use parse::parse_file;
 pub use schemas::{SCHEMA_BASE_URI, SchemaSet};
 
 use std::collections::BTreeMap;
 
-use crate::model::{Case, Profile, Requirement};
+use crate::model::{Case, EndpointKind, Profile, Requirement};
 use crate::source::{Diagnostics, Pos};
 
 /// Where to read cases and schemas from, beyond (or instead of) the embedded ones.
@@ -37,11 +38,21 @@ pub struct LoadedCase {
     pub case: Case,
     pub file: String,
     pub pos: Pos,
+    /// Its position in the file's `cases` list (the `3` of `cases[3]`).
+    pub index: usize,
 }
 
 impl LoadedCase {
     pub fn id(&self) -> &str {
         &self.case.id.value
+    }
+    /// The key path of the case in its file: `cases[3]`.
+    pub fn key(&self) -> String {
+        format!("cases[{}]", self.index)
+    }
+    /// `file:line:column` of the case.
+    pub fn location(&self) -> String {
+        format!("{}:{}:{}", self.file, self.pos.line, self.pos.column)
     }
 }
 
@@ -49,10 +60,33 @@ impl LoadedCase {
 #[derive(Debug)]
 pub struct Suite {
     pub profiles: BTreeMap<String, Profile>,
+    /// The endpoint kinds the profiles talk to, by name.
+    pub endpoints: BTreeMap<String, EndpointKind>,
     pub cases: Vec<LoadedCase>,
     pub schemas: SchemaSet,
     /// The requirement inventory, by id.
     pub requirements: BTreeMap<String, Requirement>,
+}
+
+/// Only the endpoint kinds (for the command line's per-kind flags, before anything else loads).
+pub fn endpoint_kinds(options: &LoadOptions) -> Result<BTreeMap<String, EndpointKind>, Diagnostics> {
+    let sources = Sources::gather(options).map_err(|d| Diagnostics(vec![d]))?;
+    let mut diags = Diagnostics::default();
+    let kinds = parse::endpoints(&sources.cases, &mut diags);
+    validate::endpoints(&kinds, &BTreeMap::new(), &mut diags);
+    if diags.is_empty() {
+        Ok(kinds.into_iter().map(|(k, (e, _, _))| (k, e)).collect())
+    } else {
+        diags.sort();
+        diags.attach_sources(|file| {
+            sources
+                .cases
+                .values()
+                .find(|f| f.display == file)
+                .map(|f| f.text.as_str())
+        });
+        Err(diags)
+    }
 }
 
 /// Reads, parses and validates everything; returns all problems found, sorted by file and line.
@@ -61,23 +95,36 @@ pub fn load(options: &LoadOptions) -> Result<Suite, Diagnostics> {
     let mut diags = Diagnostics::default();
 
     let schemas = schemas::compile(&sources.schemas, &mut diags);
+    let endpoints = parse::endpoints(&sources.cases, &mut diags);
     let profiles = parse::profiles(&sources.cases, &mut diags);
+    validate::endpoints(&endpoints, &profiles, &mut diags);
+    let endpoints: BTreeMap<String, EndpointKind> = endpoints.into_iter().map(|(k, (e, _, _))| (k, e)).collect();
+    let profiles: BTreeMap<String, Profile> = profiles.into_iter().map(|(k, (p, _, _))| (k, p)).collect();
     let cases = parse::cases(&sources.cases, &mut diags);
     let requirements = parse::requirements(&sources.cases, &mut diags);
     let requirements = validate::requirements(requirements, &profiles, &mut diags);
-    validate::suite(&cases, &profiles, &schemas, &requirements, &mut diags);
+    validate::suite(&cases, &profiles, &endpoints, &schemas, &requirements, &mut diags);
 
     if diags.is_empty() {
         let mut cases = cases;
         cases.sort_by(|a, b| a.id().cmp(b.id()));
         Ok(Suite {
             profiles,
+            endpoints,
             cases,
             schemas,
             requirements,
         })
     } else {
         diags.sort();
+        diags.attach_sources(|file| {
+            sources
+                .cases
+                .values()
+                .chain(sources.schemas.values())
+                .find(|f| f.display == file)
+                .map(|f| f.text.as_str())
+        });
         Err(diags)
     }
 }

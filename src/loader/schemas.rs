@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::SourceSet;
-use crate::source::{Diagnostic, Diagnostics, Pos, locate_json_pointer};
+use crate::source::{DiagKind, Diagnostic, Diagnostics, Pos, locate_json_pointer};
 
 /// The base URI of the local schema registry; never fetched.
 pub const SCHEMA_BASE_URI: &str = "https://schemas.imgconform.invalid/";
@@ -18,6 +18,9 @@ pub const SCHEMA_BASE_URI: &str = "https://schemas.imgconform.invalid/";
 #[derive(Clone, Default)]
 pub struct SchemaSet {
     validators: BTreeMap<String, Arc<jsonschema::Validator>>,
+    /// Schemas that exist as files but were left out, with the cause in words: a case naming
+    /// one gets a follow-on problem folded under that cause, not a second error of its own.
+    broken: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for SchemaSet {
@@ -33,31 +36,50 @@ impl SchemaSet {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.validators.keys().map(String::as_str)
     }
+    /// Why the schema `name` was left out, if it was.
+    pub fn broken(&self, name: &str) -> Option<&str> {
+        self.broken.get(name).map(String::as_str)
+    }
+}
+
+fn schema_name(rel: &str) -> String {
+    rel.trim_end_matches(".json").to_string()
 }
 
 pub fn compile(files: &SourceSet, diags: &mut Diagnostics) -> SchemaSet {
+    let mut set = SchemaSet::default();
     let mut docs: Vec<(&str, &str, serde_json::Value)> = Vec::new();
     for file in files.values() {
         if !file.rel.ends_with(".json") {
-            diags.push(Diagnostic::new(
-                &file.display,
-                Pos::new(1, 1),
-                "schema files must be JSON (`.json`)",
-            ));
+            diags.push(
+                Diagnostic::new(&file.display, Pos::new(1, 1), "schema files must be JSON (`.json`)")
+                    .kind(DiagKind::Rule),
+            );
             continue;
         }
+        let name = schema_name(&file.rel);
         match serde_json::from_str::<serde_json::Value>(&file.text) {
             Ok(v) if v.is_object() || v.is_boolean() => docs.push((&file.rel, &file.display, v)),
-            Ok(_) => diags.push(Diagnostic::new(
-                &file.display,
-                Pos::new(1, 1),
-                "a schema must be an object or a boolean",
-            )),
-            Err(e) => diags.push(Diagnostic::new(
-                &file.display,
-                Pos::new(e.line() as u32, e.column() as u32),
-                format!("invalid JSON: {e}"),
-            )),
+            Ok(_) => {
+                diags.push(
+                    Diagnostic::new(&file.display, Pos::new(1, 1), "a schema must be an object or a boolean")
+                        .kind(DiagKind::Schema),
+                );
+                set.broken
+                    .insert(name.clone(), format!("the schema `{name}`, which is not an object"));
+            }
+            Err(e) => {
+                diags.push(
+                    Diagnostic::new(
+                        &file.display,
+                        Pos::new(e.line() as u32, e.column() as u32),
+                        format!("invalid JSON: {e}"),
+                    )
+                    .kind(DiagKind::Syntax),
+                );
+                set.broken
+                    .insert(name.clone(), format!("the schema `{name}`, which is not valid JSON"));
+            }
         }
     }
 
@@ -74,13 +96,25 @@ pub fn compile(files: &SourceSet, diags: &mut Diagnostics) -> SchemaSet {
             if !known.contains(&target) {
                 let pos = locate_json_pointer(text, &pointer).unwrap_or(Pos::new(1, 1));
                 let shown = target.strip_prefix(SCHEMA_BASE_URI).unwrap_or(&target);
-                diags.push(Diagnostic::new(
-                    *display,
-                    pos,
-                    format!("`$ref` to `{shown}`, which is not among the schema files"),
-                ));
+                diags.push(
+                    Diagnostic::new(
+                        *display,
+                        pos,
+                        format!("`$ref` to `{shown}`, which is not among the schema files"),
+                    )
+                    .kind(DiagKind::Schema)
+                    .len(pointer.rsplit('/').next().map_or(1, |k| k.chars().count() as u32 + 2))
+                    .at_key(pointer.clone()),
+                );
                 ok = false;
             }
+        }
+        if !ok {
+            let name = schema_name(rel);
+            set.broken.insert(
+                name.clone(),
+                format!("the schema `{name}`, whose `$ref` does not resolve"),
+            );
         }
         ok
     });
@@ -95,12 +129,11 @@ pub fn compile(files: &SourceSet, diags: &mut Diagnostics) -> SchemaSet {
         Ok(r) => r,
         Err(e) => {
             let file = docs.first().map(|d| d.1).unwrap_or("schemas/");
-            diags.push(Diagnostic::new(file, Pos::new(1, 1), format!("schema registry: {e}")));
-            return SchemaSet::default();
+            diags.push(Diagnostic::new(file, Pos::new(1, 1), format!("schema registry: {e}")).kind(DiagKind::Schema));
+            return set;
         }
     };
 
-    let mut set = SchemaSet::default();
     for (rel, display, doc) in &docs {
         let built = jsonschema::options()
             .with_registry(&registry)
@@ -110,8 +143,7 @@ pub fn compile(files: &SourceSet, diags: &mut Diagnostics) -> SchemaSet {
             .build(doc);
         match built {
             Ok(v) => {
-                let name = rel.trim_end_matches(".json").to_string();
-                set.validators.insert(name, Arc::new(v));
+                set.validators.insert(schema_name(rel), Arc::new(v));
             }
             Err(e) => {
                 // While compiling, the "instance" is the schema itself: its path names the bad keyword.
@@ -123,11 +155,15 @@ pub fn compile(files: &SourceSet, diags: &mut Diagnostics) -> SchemaSet {
                 } else {
                     format!(" at {pointer}")
                 };
-                diags.push(Diagnostic::new(
-                    *display,
-                    pos,
-                    format!("schema does not compile{at}: {e}"),
-                ));
+                diags.push(
+                    Diagnostic::new(*display, pos, format!("schema does not compile{at}: {e}"))
+                        .kind(DiagKind::Schema)
+                        .len(pointer.rsplit('/').next().map_or(1, |k| k.chars().count() as u32 + 2))
+                        .at_key(pointer.clone()),
+                );
+                let name = schema_name(rel);
+                set.broken
+                    .insert(name.clone(), format!("the schema `{name}`, which does not compile"));
             }
         }
     }

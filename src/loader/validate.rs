@@ -4,21 +4,115 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{LoadedCase, SchemaSet};
-use crate::model::{Check, Method, Op, Predicate, Profile, Requirement, Spanned};
-use crate::source::{Diagnostic, Diagnostics, Pos};
+use crate::model::{Check, EndpointKind, Method, Op, Predicate, Profile, Requirement, Spanned, TenantInPath};
+use crate::source::{DiagKind, Diagnostic, Diagnostics, Pos, yaml_len};
 use crate::template;
 
+/// Where problems of one case go: its file, and the key path of the case (`cases[3]`).
 struct Ctx<'a> {
     file: &'a str,
+    case_key: String,
     diags: &'a mut Diagnostics,
 }
 
 impl Ctx<'_> {
-    fn err(&mut self, pos: Pos, msg: impl Into<String>) {
-        self.diags.push(Diagnostic::new(self.file, pos, msg));
+    /// A problem at the case itself (`key` relative to the case, `""` for the case).
+    fn err(&mut self, kind: DiagKind, pos: Pos, key: &str, msg: impl Into<String>) {
+        let d = Diagnostic::new(self.file, pos, msg).kind(kind).at_key(self.key(key));
+        self.diags.push(d);
     }
-    fn at<T>(&mut self, node: &Spanned<T>, msg: impl Into<String>) {
-        self.err(Pos::from_yaml(&node.referenced), msg);
+    /// A problem at a node of the case, with carets under it.
+    fn at<T>(&mut self, kind: DiagKind, node: &Spanned<T>, key: &str, msg: impl Into<String>) {
+        let d = Diagnostic::new(self.file, Pos::from_yaml(&node.referenced), msg)
+            .kind(kind)
+            .len(yaml_len(&node.referenced))
+            .at_key(self.key(key));
+        self.diags.push(d);
+    }
+    fn key(&self, rel: &str) -> String {
+        match rel {
+            "" => self.case_key.clone(),
+            r if r.starts_with('[') => format!("{}{r}", self.case_key),
+            r => format!("{}.{r}", self.case_key),
+        }
+    }
+}
+
+/// Every profile names a known endpoint kind, and every kind's fields make sense.
+pub fn endpoints(
+    kinds: &BTreeMap<String, (EndpointKind, String, Pos)>,
+    profiles: &BTreeMap<String, (Profile, String, Pos)>,
+    diags: &mut Diagnostics,
+) {
+    let mut flags: HashMap<&str, &str> = HashMap::new();
+    for (name, (k, file, pos)) in kinds {
+        let bad_name = |s: &str| {
+            s.is_empty()
+                || !s
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        };
+        if bad_name(name) {
+            diags.push(
+                Diagnostic::new(
+                    file,
+                    *pos,
+                    format!("endpoint kind `{name}`: a name is lower-case letters, digits and `-`"),
+                )
+                .at_key("endpoint.name"),
+            );
+        }
+        if bad_name(&k.flag) || !k.flag.ends_with("-url") {
+            diags.push(
+                Diagnostic::new(
+                    file,
+                    *pos,
+                    format!("endpoint kind `{name}`: `flag` must look like `{name}-url`"),
+                )
+                .at_key("endpoint.flag"),
+            );
+        } else if let Some(other) = flags.insert(&k.flag, name) {
+            diags.push(
+                Diagnostic::new(
+                    file,
+                    *pos,
+                    format!("endpoint kinds `{other}` and `{name}` both use the flag --{}", k.flag),
+                )
+                .kind(DiagKind::Duplicate)
+                .at_key("endpoint.flag"),
+            );
+        }
+        if let Some(p) = &k.mock_path
+            && !p.starts_with('/')
+        {
+            diags.push(
+                Diagnostic::new(
+                    file,
+                    *pos,
+                    format!("endpoint kind `{name}`: `mock_path` must start with `/`"),
+                )
+                .at_key("endpoint.mock_path"),
+            );
+        }
+    }
+    for (name, (p, file, pos)) in profiles {
+        if !kinds.contains_key(&p.endpoint) {
+            let known: Vec<&str> = kinds.keys().map(String::as_str).collect();
+            diags.push(
+                Diagnostic::new(
+                    file,
+                    *pos,
+                    format!(
+                        "profile `{name}` talks to the endpoint kind `{}`, which no endpoint.yaml defines (known: {})",
+                        p.endpoint,
+                        known.join(", ")
+                    ),
+                )
+                .kind(DiagKind::Reference)
+                .at_key("profile.endpoint")
+                .hint("define it in cases/<profile>/endpoint.yaml (see docs/case-format.md)"),
+            );
+        }
     }
 }
 
@@ -31,33 +125,60 @@ pub fn requirements(
 ) -> BTreeMap<String, Requirement> {
     let mut out: BTreeMap<String, Requirement> = BTreeMap::new();
     let mut at: HashMap<String, (String, Pos)> = HashMap::new();
+    let mut index_in_file: HashMap<String, usize> = HashMap::new();
     for (r, file, pos) in entries {
-        let mut err = |m: String| diags.push(Diagnostic::new(&file, pos, m));
+        let n = index_in_file.entry(file.clone()).or_default();
+        let key = format!("requirements[{n}]");
+        *n += 1;
+        let mut err = |kind: DiagKind, field: &str, m: String| {
+            diags.push(
+                Diagnostic::new(&file, pos, m)
+                    .kind(kind)
+                    .at_key(format!("{key}{field}")),
+            )
+        };
         if let Some((f, p)) = at.get(&r.id) {
-            err(format!(
-                "duplicate requirement id `{}` (first defined at {f}:{}:{})",
-                r.id, p.line, p.column
-            ));
+            err(
+                DiagKind::Duplicate,
+                ".id",
+                format!(
+                    "duplicate requirement id `{}` (first defined at {f}:{}:{})",
+                    r.id, p.line, p.column
+                ),
+            );
             continue;
         }
         if r.profiles.is_empty() {
-            err(format!("requirement `{}` names no profile", r.id));
+            err(
+                DiagKind::Rule,
+                ".profiles",
+                format!("requirement `{}` names no profile", r.id),
+            );
         }
         for p in &r.profiles {
             match profiles.get(p) {
-                None => err(format!("requirement `{}`: unknown profile `{p}`", r.id)),
-                Some(prof) if !prof.docs.contains(&r.doc) => err(format!(
-                    "requirement `{}`: `{}` is not a document of profile `{p}`",
-                    r.id, r.doc
-                )),
+                None => err(
+                    DiagKind::Reference,
+                    ".profiles",
+                    format!("requirement `{}`: unknown profile `{p}`", r.id),
+                ),
+                Some(prof) if !prof.docs.contains(&r.doc) => err(
+                    DiagKind::Reference,
+                    ".doc",
+                    format!("requirement `{}`: `{}` is not a document of profile `{p}`", r.id, r.doc),
+                ),
                 Some(_) => {}
             }
         }
         if r.untestable.is_some() && r.level == crate::model::Level::Must {
-            err(format!(
-                "requirement `{}` is a MUST: it cannot be `untestable`, it needs a case",
-                r.id
-            ));
+            err(
+                DiagKind::Rule,
+                ".untestable",
+                format!(
+                    "requirement `{}` is a MUST: it cannot be `untestable`, it needs a case",
+                    r.id
+                ),
+            );
         }
         at.insert(r.id.clone(), (file.clone(), pos));
         out.insert(r.id.clone(), r);
@@ -68,19 +189,26 @@ pub fn requirements(
 pub fn suite(
     cases: &[LoadedCase],
     profiles: &BTreeMap<String, Profile>,
+    kinds: &BTreeMap<String, EndpointKind>,
     schemas: &SchemaSet,
     requirements: &BTreeMap<String, Requirement>,
     diags: &mut Diagnostics,
 ) {
     let mut seen: HashMap<&str, (&str, Pos)> = HashMap::new();
     for lc in cases {
-        let mut cx = Ctx { file: &lc.file, diags };
+        let mut cx = Ctx {
+            file: &lc.file,
+            case_key: lc.key(),
+            diags,
+        };
         let c = &lc.case;
         let id = c.id.value.as_str();
         let id_pos = Pos::from_yaml(&c.id.referenced);
         if let Some((file, pos)) = seen.get(id) {
-            cx.err(
-                id_pos,
+            cx.at(
+                DiagKind::Duplicate,
+                &c.id,
+                "id",
                 format!(
                     "duplicate case id `{id}` (first defined at {file}:{}:{})",
                     pos.line, pos.column
@@ -92,18 +220,25 @@ pub fn suite(
         check_id(&mut cx, c);
         if c.requirements.is_empty() {
             cx.at(
+                DiagKind::Rule,
                 &c.id,
+                "requirements",
                 "a case must name the requirement ids it checks (`requirements: [...]`)",
             );
         }
-        for r in &c.requirements {
+        for (n, r) in c.requirements.iter().enumerate() {
+            let key = format!("requirements[{n}]");
             match requirements.get(&r.value) {
                 None => cx.at(
+                    DiagKind::Reference,
                     r,
+                    &key,
                     format!("unknown requirement `{}` (see cases/requirements/)", r.value),
                 ),
                 Some(req) if !req.profiles.contains(&c.profile.value) => cx.at(
+                    DiagKind::Reference,
                     r,
+                    &key,
                     format!(
                         "requirement `{}` applies to {}, not to `{}`",
                         r.value,
@@ -119,14 +254,18 @@ pub fn suite(
             None => {
                 let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
                 cx.at(
+                    DiagKind::Reference,
                     &c.profile,
+                    "profile",
                     format!("unknown profile `{}` (known: {})", c.profile.value, known.join(", ")),
                 );
             }
             Some(p) => {
                 if !p.docs.contains(&c.spec.doc.value) {
                     cx.at(
+                        DiagKind::Reference,
                         &c.spec.doc,
+                        "spec.doc",
                         format!(
                             "`{}` is not a document of profile `{}` (its documents: {})",
                             c.spec.doc.value,
@@ -138,48 +277,65 @@ pub fn suite(
             }
         }
         if c.spec.quote.trim().is_empty() || c.spec.section.trim().is_empty() {
-            cx.err(lc.pos, "`spec.section` and `spec.quote` must not be empty");
+            cx.err(
+                DiagKind::Rule,
+                lc.pos,
+                "spec",
+                "`spec.section` and `spec.quote` must not be empty",
+            );
         }
 
         // `tenant_id` is there only when the profile's endpoint carries the tenant.
-        let with_tenant = profile.is_some_and(|p| p.tenant_from_endpoint);
+        let with_tenant = profile
+            .and_then(|p| kinds.get(&p.endpoint))
+            .is_some_and(|k| k.tenant == TenantInPath::LastSegment);
         let mut vars: BTreeSet<&str> = template::BUILTINS
             .iter()
             .copied()
             .filter(|v| *v != "tenant_id" || with_tenant)
             .collect();
         for (name, b) in &c.bind {
+            let key = format!("bind.{name}");
             if template::BUILTINS.contains(&name.as_str()) || name == template::ITEM {
-                cx.at(b, format!("`{name}` is a reserved variable name"));
+                cx.at(DiagKind::Rule, b, &key, format!("`{name}` is a reserved variable name"));
             }
-            check_pointer(&mut cx, &b.value.from, true);
-            for p in b.value.filter.iter().chain(&b.value.value_where) {
-                check_predicate(&mut cx, p, &vars, false);
+            check_pointer(&mut cx, &b.value.from, &format!("{key}.from"), true);
+            for (n, p) in b.value.filter.iter().enumerate() {
+                check_predicate(&mut cx, p, &format!("{key}.where[{n}]"), &vars, false);
+            }
+            for (n, p) in b.value.value_where.iter().enumerate() {
+                check_predicate(&mut cx, p, &format!("{key}.value_where[{n}]"), &vars, false);
             }
             vars.insert(name);
         }
 
-        check_template(&mut cx, &c.request.path, &c.request.path.value, &vars);
+        check_template(&mut cx, &c.request.path, "request.path", &vars);
         if !c.request.path.value.starts_with('/') {
             cx.at(
+                DiagKind::Rule,
                 &c.request.path,
+                "request.path",
                 "`request.path` must start with `/` (it is relative to the profile's endpoint)",
             );
         }
         for (k, v) in &c.request.query.0 {
+            let key = format!("request.query.{k}");
             match template::value_references(&v.value) {
-                Ok(refs) => unknown_refs(&mut cx, v, &refs, &vars),
-                Err(e) => cx.at(v, format!("query parameter `{k}`: {e}")),
+                Ok(refs) => unknown_refs(&mut cx, v, &key, &refs, &vars),
+                Err(e) => cx.at(DiagKind::Syntax, v, &key, format!("query parameter `{k}`: {e}")),
             }
         }
         for (k, v) in &c.request.headers {
+            let key = format!("request.headers.{k}");
             if k.eq_ignore_ascii_case("x-auth-token") || k.eq_ignore_ascii_case("authorization") {
                 cx.at(
+                    DiagKind::Rule,
                     v,
+                    &key,
                     "credentials are chosen with `request.auth` (token | none | invalid), never written in a case",
                 );
             }
-            check_template(&mut cx, v, &v.value, &vars);
+            check_template(&mut cx, v, &key, &vars);
         }
         if let Some(name) = &c.snapshot
             && (name.value.is_empty()
@@ -188,7 +344,12 @@ pub fn suite(
                     .chars()
                     .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'))
         {
-            cx.at(name, "a snapshot name is lower-case letters, digits and `-`");
+            cx.at(
+                DiagKind::Rule,
+                name,
+                "snapshot",
+                "a snapshot name is lower-case letters, digits and `-`",
+            );
         }
         // Read-only by default: a method that could change state is only allowed on a fixed
         // collection path (no template can aim it at a discovered image).
@@ -196,7 +357,9 @@ pub fn suite(
             && (c.request.path.value.contains('{') || c.walk.is_some() || !c.bind.is_empty())
         {
             cx.at(
+                DiagKind::Rule,
                 &c.request.path,
+                "request.method",
                 format!(
                     "{} is only allowed on a fixed collection path (read-only suite: it must not be able to reach an image)",
                     c.request.method.as_str()
@@ -204,33 +367,69 @@ pub fn suite(
             );
         }
         if c.walk.is_some() && c.request.method != Method::Get {
-            cx.err(lc.pos, "a `walk` must use method GET");
+            cx.err(DiagKind::Rule, lc.pos, "walk", "a `walk` must use method GET");
         }
 
         if c.expect.is_empty() {
-            cx.err(lc.pos, "`expect` needs at least one alternative");
+            cx.err(
+                DiagKind::Rule,
+                lc.pos,
+                "expect",
+                "`expect` needs at least one alternative",
+            );
         }
         let mut statuses = BTreeSet::new();
-        for alt in &c.expect {
+        for (j, alt) in c.expect.iter().enumerate() {
             let a = &alt.value;
+            let key = format!("expect[{j}]");
             if a.status.is_empty() {
-                cx.at(alt, "`status` needs at least one code");
+                cx.at(
+                    DiagKind::Rule,
+                    alt,
+                    &format!("{key}.status"),
+                    "`status` needs at least one code",
+                );
             }
-            for s in &a.status {
+            for (n, s) in a.status.iter().enumerate() {
+                let skey = format!("{key}.status[{n}]");
                 if !(100..=599).contains(s) {
-                    cx.at(alt, format!("{s} is not an HTTP status code"));
+                    cx.at(DiagKind::Rule, alt, &skey, format!("{s} is not an HTTP status code"));
                 } else if !statuses.insert(*s) {
-                    cx.at(alt, format!("status {s} appears in two alternatives"));
+                    cx.at(
+                        DiagKind::Duplicate,
+                        alt,
+                        &skey,
+                        format!("status {s} appears in two alternatives"),
+                    );
                 }
             }
             if let Some(s) = &a.schema
                 && schemas.get(&s.value).is_none()
             {
-                let known: Vec<&str> = schemas.names().collect();
-                cx.at(s, format!("unknown schema `{}` (known: {})", s.value, known.join(", ")));
+                let skey = format!("{key}.schema");
+                if let Some(cause) = schemas.broken(&s.value) {
+                    let d = Diagnostic::new(
+                        cx.file,
+                        Pos::from_yaml(&s.referenced),
+                        format!("unknown schema `{}`", s.value),
+                    )
+                    .kind(DiagKind::Reference)
+                    .len(yaml_len(&s.referenced))
+                    .at_key(cx.key(&skey))
+                    .consequence_of(cause);
+                    cx.diags.push(d);
+                } else {
+                    let known: Vec<&str> = schemas.names().collect();
+                    cx.at(
+                        DiagKind::Reference,
+                        s,
+                        &skey,
+                        format!("unknown schema `{}` (known: {})", s.value, known.join(", ")),
+                    );
+                }
             }
-            for check in &a.checks {
-                check_check(&mut cx, check, &vars, profiles);
+            for (n, check) in a.checks.iter().enumerate() {
+                check_check(&mut cx, check, &format!("{key}.checks[{n}]"), &vars, profiles);
             }
         }
     }
@@ -247,21 +446,27 @@ fn check_id(cx: &mut Ctx, c: &crate::model::Case) {
         });
     if !well_formed {
         cx.at(
+            DiagKind::Rule,
             &c.id,
+            "id",
             format!("case id `{id}` must look like `profile/group/name` (lower-case letters, digits, `-`, `_`, `.`)"),
         );
     } else if segments[0] != c.profile.value {
         cx.at(
+            DiagKind::Rule,
             &c.id,
+            "id",
             format!("case id `{id}` must start with its profile `{}/`", c.profile.value),
         );
     }
 }
 
-fn check_pointer(cx: &mut Ctx, p: &Spanned<String>, allow_wildcard: bool) {
+fn check_pointer(cx: &mut Ctx, p: &Spanned<String>, key: &str, allow_wildcard: bool) {
     if !p.value.is_empty() && !p.value.starts_with('/') {
         cx.at(
+            DiagKind::Syntax,
             p,
+            key,
             format!(
                 "`{}` is not a JSON pointer (it must be empty or start with `/`)",
                 p.value
@@ -269,67 +474,89 @@ fn check_pointer(cx: &mut Ctx, p: &Spanned<String>, allow_wildcard: bool) {
         );
     }
     if !allow_wildcard && p.value.split('/').any(|s| s == "*") {
-        cx.at(p, "`*` is only allowed in a binding's `from`");
+        cx.at(DiagKind::Rule, p, key, "`*` is only allowed in a binding's `from`");
     }
 }
 
-fn check_template(cx: &mut Ctx, node: &Spanned<String>, text: &str, vars: &BTreeSet<&str>) {
-    match template::references(text) {
-        Ok(refs) => unknown_refs(cx, node, &refs, vars),
-        Err(e) => cx.at(node, e),
+fn check_template(cx: &mut Ctx, node: &Spanned<String>, key: &str, vars: &BTreeSet<&str>) {
+    match template::references(&node.value) {
+        Ok(refs) => unknown_refs(cx, node, key, &refs, vars),
+        Err(e) => cx.at(DiagKind::Syntax, node, key, e),
     }
 }
 
-fn unknown_refs<T>(cx: &mut Ctx, node: &Spanned<T>, refs: &[template::Ref], vars: &BTreeSet<&str>) {
+fn unknown_refs<T>(cx: &mut Ctx, node: &Spanned<T>, key: &str, refs: &[template::Ref], vars: &BTreeSet<&str>) {
     for r in refs {
         if !vars.contains(r.var.as_str()) {
             let known: Vec<&str> = vars.iter().copied().collect();
             cx.at(
+                DiagKind::Reference,
                 node,
+                key,
                 format!("unknown variable `{{{}}}` (bound here: {})", r.var, known.join(", ")),
             );
         }
     }
 }
 
-fn check_predicate(cx: &mut Ctx, p: &Predicate, vars: &BTreeSet<&str>, item_scope: bool) {
-    check_pointer(cx, &p.path, false);
+fn check_predicate(cx: &mut Ctx, p: &Predicate, key: &str, vars: &BTreeSet<&str>, item_scope: bool) {
+    check_pointer(cx, &p.path, &format!("{key}.path"), false);
+    let vkey = format!("{key}.value");
     match (&p.value, p.op.is_unary()) {
-        (Some(v), true) => cx.at(v, format!("operator `{}` takes no `value`", p.op.as_str())),
-        (None, false) => cx.at(&p.path, format!("operator `{}` needs a `value`", p.op.as_str())),
+        (Some(v), true) => cx.at(
+            DiagKind::Rule,
+            v,
+            &vkey,
+            format!("operator `{}` takes no `value`", p.op.as_str()),
+        ),
+        (None, false) => cx.at(
+            DiagKind::Rule,
+            &p.path,
+            &format!("{key}.op"),
+            format!("operator `{}` needs a `value`", p.op.as_str()),
+        ),
         (Some(v), false) => {
             if p.op == Op::In && !v.value.is_array() && !v.value.is_string() {
-                cx.at(v, "operator `in` needs a list (or a template that yields one)");
+                cx.at(
+                    DiagKind::Rule,
+                    v,
+                    &vkey,
+                    "operator `in` needs a list (or a template that yields one)",
+                );
             }
             let mut scope = vars.clone();
             if item_scope {
                 scope.insert(template::ITEM);
             }
             match template::value_references(&v.value) {
-                Ok(refs) => unknown_refs(cx, v, &refs, &scope),
-                Err(e) => cx.at(v, e),
+                Ok(refs) => unknown_refs(cx, v, &vkey, &refs, &scope),
+                Err(e) => cx.at(DiagKind::Syntax, v, &vkey, e),
             }
         }
         (None, true) => {}
     }
 }
 
-fn check_other_profile(cx: &mut Ctx, p: &Option<Spanned<String>>, profiles: &BTreeMap<String, Profile>) {
+fn check_other_profile(cx: &mut Ctx, p: &Option<Spanned<String>>, key: &str, profiles: &BTreeMap<String, Profile>) {
     if let Some(p) = p
         && !profiles.contains_key(&p.value)
     {
         let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
         cx.at(
+            DiagKind::Reference,
             p,
+            key,
             format!("unknown profile `{}` (known: {})", p.value, known.join(", ")),
         );
     }
 }
 
-fn check_path(cx: &mut Ctx, p: &Spanned<String>) {
+fn check_path(cx: &mut Ctx, p: &Spanned<String>, key: &str) {
     if !p.value.starts_with('/') {
         cx.at(
+            DiagKind::Rule,
             p,
+            key,
             format!(
                 "`{}` must start with `/` (it is relative to the profile's endpoint)",
                 p.value
@@ -338,62 +565,97 @@ fn check_path(cx: &mut Ctx, p: &Spanned<String>) {
     }
 }
 
-fn check_check(cx: &mut Ctx, check: &Spanned<Check>, vars: &BTreeSet<&str>, profiles: &BTreeMap<String, Profile>) {
+fn check_check(
+    cx: &mut Ctx,
+    check: &Spanned<Check>,
+    key: &str,
+    vars: &BTreeSet<&str>,
+    profiles: &BTreeMap<String, Profile>,
+) {
+    let key = format!("{key}.{}", check.value.name());
     match &check.value {
-        Check::Body(p) => check_predicate(cx, p, vars, false),
+        Check::Body(p) => check_predicate(cx, p, &key, vars, false),
         Check::Header(p) => {
             // A header name, not a pointer.
             if p.path.value.is_empty() || p.path.value.starts_with('/') {
                 cx.at(
+                    DiagKind::Rule,
                     &p.path,
+                    &format!("{key}.path"),
                     "`header` checks name the header in `path` (e.g. `content-type`)",
                 );
             }
             if matches!(p.op, Op::IsNull | Op::NotNull) {
-                cx.at(&p.path, "headers are never null: use `exists` or `absent`");
+                cx.at(
+                    DiagKind::Rule,
+                    &p.path,
+                    &format!("{key}.op"),
+                    "headers are never null: use `exists` or `absent`",
+                );
             }
         }
-        Check::EveryItem(p) => check_predicate(cx, p, vars, true),
+        Check::EveryItem(p) => check_predicate(cx, p, &key, vars, true),
         Check::SortedBy(s) => {
             if s.keys.is_empty() {
-                cx.at(check, "`sorted_by` needs at least one key");
+                cx.at(
+                    DiagKind::Rule,
+                    check,
+                    &format!("{key}.keys"),
+                    "`sorted_by` needs at least one key",
+                );
             }
-            for k in &s.keys {
-                check_pointer(cx, &k.path, false);
+            for (n, k) in s.keys.iter().enumerate() {
+                check_pointer(cx, &k.path, &format!("{key}.keys[{n}].path"), false);
             }
         }
         Check::IdsUnique => {}
         Check::Count(c) => {
             if !matches!(c.op, Op::Equals | Op::Lt | Op::Lte | Op::Gt | Op::Gte) {
-                cx.at(check, "`count` takes `equals`, `lt`, `lte`, `gt` or `gte`");
+                cx.at(
+                    DiagKind::Rule,
+                    check,
+                    &format!("{key}.op"),
+                    "`count` takes `equals`, `lt`, `lte`, `gt` or `gte`",
+                );
             }
+            let vkey = format!("{key}.value");
             match template::value_references(&c.value.value) {
-                Ok(refs) => unknown_refs(cx, &c.value, &refs, vars),
-                Err(e) => cx.at(&c.value, e),
+                Ok(refs) => unknown_refs(cx, &c.value, &vkey, &refs, vars),
+                Err(e) => cx.at(DiagKind::Syntax, &c.value, &vkey, e),
             }
             if !c.value.value.is_number() && !c.value.value.is_string() {
-                cx.at(&c.value, "`count.value` must be a number or a template");
+                cx.at(
+                    DiagKind::Rule,
+                    &c.value,
+                    &vkey,
+                    "`count.value` must be a number or a template",
+                );
             }
         }
         Check::MatchesCatalogue(o) | Check::DisjointFromCatalogue(o) => {
-            for p in &o.filter {
-                check_predicate(cx, p, vars, false);
+            for (n, p) in o.filter.iter().enumerate() {
+                check_predicate(cx, p, &format!("{key}.where[{n}]"), vars, false);
             }
         }
-        Check::LinkKeepsQuery(l) | Check::LinkSamePage(l) => check_pointer(cx, &l.path, false),
+        Check::LinkKeepsQuery(l) | Check::LinkSamePage(l) => check_pointer(cx, &l.path, &format!("{key}.path"), false),
         Check::SameIdsAs(c) => {
-            check_other_profile(cx, &c.profile, profiles);
-            check_path(cx, &c.path);
+            check_other_profile(cx, &c.profile, &format!("{key}.profile"), profiles);
+            check_path(cx, &c.path, &format!("{key}.path"));
         }
         Check::AgreesWith(c) => {
-            check_other_profile(cx, &c.profile, profiles);
-            check_path(cx, &c.path);
+            check_other_profile(cx, &c.profile, &format!("{key}.profile"), profiles);
+            check_path(cx, &c.path, &format!("{key}.path"));
             if c.fields.is_empty() {
-                cx.at(check, "`agrees_with` needs at least one field pair");
+                cx.at(
+                    DiagKind::Rule,
+                    check,
+                    &format!("{key}.fields"),
+                    "`agrees_with` needs at least one field pair",
+                );
             }
-            for f in &c.fields {
-                check_pointer(cx, &f.here, false);
-                check_pointer(cx, &f.there, false);
+            for (n, f) in c.fields.iter().enumerate() {
+                check_pointer(cx, &f.here, &format!("{key}.fields[{n}].here"), false);
+                check_pointer(cx, &f.there, &format!("{key}.fields[{n}].there"), false);
             }
         }
     }

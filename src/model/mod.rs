@@ -5,6 +5,7 @@
 
 mod case;
 mod check;
+mod endpoint;
 mod predicate;
 mod profile;
 mod query;
@@ -16,6 +17,7 @@ pub use case::{
 pub use check::{
     AgreesWith, Check, CountCheck, FieldPair, LinkCheck, OracleCheck, OrderMode, SameIdsAs, SortDir, SortKey, SortedBy,
 };
+pub use endpoint::{EndpointFile, EndpointKind, Preflight, TenantInPath, UrlHint};
 pub use predicate::{Op, Predicate};
 pub use profile::{NextLink, Profile, ProfileFile};
 pub use query::QueryMap;

@@ -17,7 +17,8 @@ pub struct Profile {
     /// `image-v2`, `compute-v2`, `ims`: the first segment of every case id of the profile.
     pub name: String,
     pub title: String,
-    /// Which configured endpoint the profile talks to (`image`, `compute`, `ims`).
+    /// The endpoint kind the profile talks to (`image`, `compute`, `ims`): a kind defined in an
+    /// `endpoint.yaml` file (see `EndpointKind`).
     pub endpoint: String,
     /// The seed documents cases of this profile may cite.
     pub docs: Vec<String>,
@@ -32,10 +33,6 @@ pub struct Profile {
     pub marker_param: String,
     /// A limit large enough for an "unpaged" list (the server may still page it).
     pub large_limit: u64,
-    /// The endpoint's last path segment is the tenant (`.../v2/{tenant_id}`): it is then the
-    /// built-in variable `{tenant_id}`.
-    #[serde(default)]
-    pub tenant_from_endpoint: bool,
 }
 
 /// Where a list body carries the link to the next page.

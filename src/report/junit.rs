@@ -1,16 +1,136 @@
 //! JUnit XML: one `<testsuite>` per profile, one `<testcase>` per case (classname = profile and
 //! group), `<failure>`/`<error>` with the rendered evidence, `<skipped>` with the reason, and
-//! per-case `<properties>` (spec, level, source). junit-report writes the file; the properties,
-//! which it does not support, are added by a streaming pass over its output.
+//! `<properties>` per case (spec, level, source) and per suite (the run: tool version, target,
+//! command line, start, status). junit-report writes the file; the properties, which it does
+//! not support, are added by a streaming pass over its output.
+//!
+//! The reporter rewrites the whole file (to a temporary file, then renamed over it) as cases
+//! finish, at most once a second, and at the end: whenever the run stops — finished,
+//! interrupted, or killed — the file on disk is well-formed XML with every case finished so
+//! far; an interrupted run marks the cases it did not run as skipped.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use junit_report::{ReportBuilder, TestCase, TestCaseBuilder, TestSuiteBuilder};
 use quick_xml::events::{BytesEnd, BytesStart, Event};
 
-use super::{CaseRecord, render_outcome, xml_safe};
+use super::{CaseRecord, render_outcome, write_atomically, xml_safe};
+use crate::events::{self, Reporter};
+use crate::plan::PlanSummary;
 use crate::redact::Redactor;
 use crate::verdict::Verdict;
+
+/// How often the file is rewritten while the run goes.
+const REWRITE_EVERY: Duration = Duration::from_secs(1);
+
+pub struct Junit {
+    path: PathBuf,
+    redactor: Redactor,
+    plan: Option<Arc<PlanSummary>>,
+    records: Vec<Arc<CaseRecord>>,
+    written: Option<Instant>,
+}
+
+impl Junit {
+    pub fn new(path: PathBuf, redactor: Redactor) -> Self {
+        Junit {
+            path,
+            redactor,
+            plan: None,
+            records: Vec::new(),
+            written: None,
+        }
+    }
+
+    fn write(&mut self, status: &str, not_run: &[String]) -> anyhow::Result<()> {
+        let mut records: Vec<CaseRecord> = self.records.iter().map(|r| (**r).clone()).collect();
+        for id in not_run {
+            records.push(not_run_record(id, status));
+        }
+        let run = run_properties(self.plan.as_deref(), status, &self.redactor);
+        let xml = render(&records, &run, &self.redactor)?;
+        write_atomically(&self.path, &xml)
+            .map_err(|e| anyhow::anyhow!("cannot write JUnit report {}: {e}", self.path.display()))?;
+        self.written = Some(Instant::now());
+        Ok(())
+    }
+}
+
+impl Reporter for Junit {
+    fn report(&mut self, event: &events::Event) -> anyhow::Result<()> {
+        match event {
+            events::Event::RunStarted { plan } => {
+                self.plan = Some(plan.clone());
+                self.write("running", &[])?;
+            }
+            events::Event::CaseStarted { .. } => {}
+            events::Event::RequestSent(_) | events::Event::RequestAnswered(_) => {}
+            events::Event::CaseFinished(r) => {
+                self.records.push(r.clone());
+                if self.written.is_none_or(|t| t.elapsed() >= REWRITE_EVERY) {
+                    self.write("running", &[])?;
+                }
+            }
+            events::Event::RunFinished(_) => self.write("complete", &[])?,
+            events::Event::RunInterrupted { signal, summary } => {
+                self.write(&format!("interrupted by {}", signal.name()), &summary.not_run)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A case that never finished, as a skipped testcase.
+fn not_run_record(id: &str, status: &str) -> CaseRecord {
+    let profile = id.split('/').next().unwrap_or("").to_string();
+    CaseRecord {
+        id: id.to_string(),
+        title: String::new(),
+        profile,
+        level: crate::model::Level::Must,
+        requirements: Vec::new(),
+        spec: String::new(),
+        quote: String::new(),
+        note: None,
+        source: String::new(),
+        requests: 0,
+        outcome: crate::verdict::Outcome::skip(format!("not run: {status}")),
+    }
+}
+
+/// The run-level properties of every `<testsuite>`: what was tested, with what, when.
+fn run_properties(plan: Option<&PlanSummary>, status: &str, redactor: &Redactor) -> Vec<(&'static str, String)> {
+    let mut p = vec![("imgconform.status", status.to_string())];
+    if let Some(plan) = plan {
+        p.push(("imgconform.version", plan.version.clone()));
+        p.push(("imgconform.target", plan.target.clone()));
+        for e in &plan.endpoints {
+            p.push(("imgconform.endpoint", format!("{} {} ({})", e.kind, e.url, e.source)));
+        }
+        for i in &plan.identities {
+            let who = format!(
+                "{} in project {}{}",
+                i.user.as_deref().unwrap_or("unknown user"),
+                i.project.as_deref().unwrap_or("unknown"),
+                if i.roles.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (roles {})", i.roles.join(", "))
+                }
+            );
+            p.push(("imgconform.identity", format!("{}: {who}; {}", i.role, i.how)));
+        }
+        p.push(("imgconform.command", plan.command_line.clone()));
+    }
+    p.push((
+        "imgconform.written",
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    ));
+    p.into_iter().map(|(k, v)| (k, redactor.redact(&v))).collect()
+}
 
 fn duration(d: std::time::Duration) -> junit_report::Duration {
     junit_report::Duration::try_from(d).unwrap_or(junit_report::Duration::ZERO)
@@ -59,8 +179,8 @@ fn testcase(r: &CaseRecord, redactor: &Redactor) -> TestCase {
     tc
 }
 
-/// Writes the JUnit file for the records (in id order, so the file is stable across runs).
-pub fn write_junit(path: &std::path::Path, records: &[CaseRecord], redactor: &Redactor) -> anyhow::Result<()> {
+/// The JUnit document for the records (in id order, so the file is stable across runs).
+fn render(records: &[CaseRecord], run: &[(&str, String)], redactor: &Redactor) -> anyhow::Result<Vec<u8>> {
     let mut by_profile: BTreeMap<&str, Vec<&CaseRecord>> = BTreeMap::new();
     for r in records {
         by_profile.entry(&r.profile).or_default().push(r);
@@ -90,12 +210,16 @@ pub fn write_junit(path: &std::path::Path, records: &[CaseRecord], redactor: &Re
             (xml_safe(&r.id), p)
         })
         .collect();
-    let xml = add_properties(&raw, &props)?;
-    std::fs::write(path, xml).map_err(|e| anyhow::anyhow!("cannot write JUnit report {}: {e}", path.display()))
+    add_properties(&raw, &props, run)
 }
 
-/// Inserts `<properties>` as the first child of each `<testcase name=…>` found in `props`.
-fn add_properties(xml: &[u8], props: &BTreeMap<String, Vec<(&str, String)>>) -> anyhow::Result<Vec<u8>> {
+/// Inserts `<properties>` as the first child of each `<testcase name=…>` found in `props`, and
+/// the run's properties as the first child of each `<testsuite>`.
+fn add_properties(
+    xml: &[u8],
+    props: &BTreeMap<String, Vec<(&str, String)>>,
+    run: &[(&str, String)],
+) -> anyhow::Result<Vec<u8>> {
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut writer = quick_xml::Writer::new(Vec::new());
     let mut buf = Vec::new();
@@ -123,6 +247,10 @@ fn add_properties(xml: &[u8], props: &BTreeMap<String, Vec<(&str, String)>>) -> 
             .map_err(|e| anyhow::anyhow!("re-reading JUnit XML: {e}"))?;
         match ev {
             Event::Eof => break,
+            Event::Start(e) if e.name().as_ref() == b"testsuite" => {
+                writer.write_event(Event::Start(e.clone()))?;
+                write_props(&mut writer, run)?;
+            }
             Event::Start(e) if e.name().as_ref() == b"testcase" => {
                 let list = name_of(&e).and_then(|n| props.get(&n));
                 writer.write_event(Event::Start(e.clone()))?;

@@ -27,7 +27,10 @@ pub fn render_outcome(r: &CaseRecord, redactor: &Redactor) -> String {
         return redactor.redact(&s);
     }
     for f in &o.findings {
-        let _ = writeln!(s, "✗ {}: {}", f.check, f.message);
+        let _ = writeln!(s, "✗ [{}] {}: {}", f.kind, f.check, f.message);
+        if let Some(at) = &f.at {
+            let _ = writeln!(s, "    at:       {at}");
+        }
         if let Some(e) = &f.expected {
             let _ = writeln!(s, "    expected: {}", indent(e, "              ").trim_start());
         }
@@ -48,7 +51,7 @@ pub fn render_outcome(r: &CaseRecord, redactor: &Redactor) -> String {
             if n == 0 { String::new() } else { format!(" {}", n + 1) }
         );
         let _ = writeln!(s, "  {}", x.curl);
-        let _ = writeln!(s, "response: {}", x.summary);
+        let _ = writeln!(s, "response: {}", x.summary());
         if !x.body.is_empty() {
             let _ = writeln!(s, "{}", indent(&x.body, "  | "));
         }

@@ -7,32 +7,29 @@ use crate::verdict::ExchangeEvidence;
 pub const MAX_BODY_CHARS: usize = 3000;
 
 pub fn exchange_evidence(x: &Exchange) -> ExchangeEvidence {
-    let ms = x.elapsed.as_millis();
+    let mut ev = ExchangeEvidence {
+        curl: x.request.curl(),
+        method: x.request.method.as_str().to_string(),
+        url: x.request.url.to_string(),
+        duration_ms: x.elapsed.as_millis(),
+        retries: x.retries.clone(),
+        ..ExchangeEvidence::default()
+    };
     match &x.result {
-        Err(e) => ExchangeEvidence {
-            curl: x.request.curl(),
-            summary: format!("no response: {e} ({ms} ms)"),
-            body: String::new(),
-        },
+        Err(e) => ev.error = Some(e.to_string()),
         Ok(r) => {
             let ct = r.content_type();
-            let summary = format!(
-                "{} · {} · {} bytes · {ms} ms",
-                r.status,
-                if ct.is_empty() { "no content-type" } else { ct },
-                r.body.len()
-            );
+            ev.status = Some(r.status);
+            ev.content_type = (!ct.is_empty()).then(|| ct.to_string());
+            ev.bytes = r.body.len();
             let body = match serde_json::from_slice::<serde_json::Value>(&r.body) {
                 Ok(v) => serde_json::to_string_pretty(&shorten_arrays(v)).unwrap_or_default(),
                 Err(_) => String::from_utf8_lossy(&r.body).into_owned(),
             };
-            ExchangeEvidence {
-                curl: x.request.curl(),
-                summary,
-                body: trim(&body),
-            }
+            ev.body = trim(&body);
         }
     }
+    ev
 }
 
 /// Long arrays (a page of 1000 images) keep their first items and say how many were left out,

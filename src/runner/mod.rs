@@ -1,11 +1,18 @@
-//! Running one case against the target: discovery and binding, the request or walk, the
-//! choice of the acceptable alternative, the checks, and the verdict with its evidence.
+//! Running one case against the target: discovery and binding, the request or walk, then the
+//! judgement (`judge`): the acceptable alternative, the checks, the verdict and its evidence.
+//!
+//! The runner returns a *raw* outcome (the case's own rules); the run's policies (baseline,
+//! snapshot strictness) are applied by `crate::policy`, and the executor (`execute`) turns the
+//! plan's cases into events for the reporters.
 
 mod bind;
 mod evidence;
+mod execute;
+mod judge;
 mod request;
 
 pub use evidence::exchange_evidence;
+pub use execute::{ExecError, Executed, execute, record};
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -13,12 +20,13 @@ use std::time::Instant;
 use serde_json::Value;
 use url::Url;
 
-use crate::checks::{self, Findings, Net, Subject};
+use crate::checks::Net;
 use crate::exec::{Catalogue, Discovery, Exchange, HttpClient, Walk, Walker};
-use crate::loader::SchemaSet;
-use crate::model::{Alternative, Case, Check, Need, Profile, Spanned};
+use crate::loader::{LoadedCase, SchemaSet};
+use crate::model::{Case, Check, EndpointKind, Need, Profile, TenantInPath};
+use crate::policy::RawOutcome;
 use crate::template::{self, Vars};
-use crate::verdict::{Evidence, Finding, Outcome, Verdict};
+use crate::verdict::{Evidence, Finding, Outcome, SourceRef, Verdict};
 
 /// Everything shared by the cases of one run.
 pub struct RunContext {
@@ -26,6 +34,7 @@ pub struct RunContext {
     /// Endpoint URLs by kind (`image`, `compute`, `ims`).
     pub endpoints: BTreeMap<String, Url>,
     pub profiles: BTreeMap<String, Profile>,
+    pub kinds: BTreeMap<String, EndpointKind>,
     pub schemas: SchemaSet,
     pub discovery: Discovery,
     /// The page budget of a walk.
@@ -79,14 +88,39 @@ fn judged_with_catalogue(case: &Case) -> bool {
 }
 
 /// Runs one case; never panics on anything the target sends.
-pub async fn run_case(ctx: &RunContext, case: &Case) -> Outcome {
+pub async fn run_case(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
     let started = Instant::now();
-    let mut outcome = run_inner(ctx, case).await;
-    outcome.duration = started.elapsed();
-    if outcome.expected.is_empty() && !matches!(outcome.verdict, Verdict::Skip(_)) {
-        outcome.expected = describe_alternatives(case);
+    let mut raw = run_inner(ctx, lc).await;
+    let case = &lc.case;
+    raw.outcome.duration = started.elapsed();
+    if raw.outcome.expected.is_empty() && !matches!(raw.outcome.verdict, Verdict::Skip(_)) {
+        raw.outcome.expected = describe_alternatives(case);
     }
-    outcome
+    let at = case_ref(lc, "");
+    for f in &mut raw.outcome.findings {
+        if f.at.is_none() {
+            f.at = Some(at.clone());
+        }
+    }
+    raw
+}
+
+/// Where a node of the case is: `key` is relative to the case (`expect[0].checks[1]`).
+pub(crate) fn case_ref(lc: &LoadedCase, key: &str) -> SourceRef {
+    node_ref(lc, lc.pos, key)
+}
+
+pub(crate) fn node_ref(lc: &LoadedCase, pos: crate::source::Pos, key: &str) -> SourceRef {
+    SourceRef {
+        file: lc.file.clone(),
+        line: pos.line,
+        column: pos.column,
+        key: if key.is_empty() {
+            lc.key()
+        } else {
+            format!("{}.{key}", lc.key())
+        },
+    }
 }
 
 /// The SKIP of a case that came after `--max-requests` was used up: never silently dropped.
@@ -98,32 +132,42 @@ fn is_budget(e: &crate::exec::TransportError) -> bool {
     matches!(e, crate::exec::TransportError::Budget(_))
 }
 
-async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
+async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
+    let case = &lc.case;
     if ctx.client.budget_spent() {
-        return budget_skip();
+        return budget_skip().into();
     }
     if case.request.auth == crate::model::Auth::Other && !ctx.client.has_other_identity() {
         return Outcome::skip(
             "needs a second identity in another project (--other-cloud NAME or OS_OTHER_* variables)",
-        );
+        )
+        .into();
     }
     let Some(profile) = ctx.profiles.get(&case.profile.value) else {
         return Outcome::error(
             Finding::new("profile", format!("unknown profile `{}`", case.profile.value)),
             Evidence::default(),
-        );
+        )
+        .into();
     };
     let Some(endpoint) = ctx.endpoints.get(&profile.endpoint) else {
+        let flag = ctx
+            .kinds
+            .get(&profile.endpoint)
+            .map_or(String::new(), |k| format!("--{} URL or ", k.flag));
         return Outcome::skip(format!(
-            "no `{}` endpoint configured for profile {} (give --{}-url)",
+            "no `{}` endpoint configured for profile {} (give {flag}--endpoint {}=URL)",
             profile.endpoint, profile.name, profile.endpoint
-        ));
+        ))
+        .into();
     };
 
     let mut vars = Vars::new();
-    if profile.tenant_from_endpoint
-        && let Some(tenant) = endpoint.path_segments().and_then(|mut s| s.rfind(|x| !x.is_empty()))
-    {
+    let tenant_in_path = ctx
+        .kinds
+        .get(&profile.endpoint)
+        .is_some_and(|k| k.tenant == TenantInPath::LastSegment);
+    if tenant_in_path && let Some(tenant) = endpoint.path_segments().and_then(|mut s| s.rfind(|x| !x.is_empty())) {
         vars.insert("tenant_id".into(), Value::from(tenant));
     }
     let mut catalogue = None;
@@ -139,7 +183,7 @@ async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
                 catalogue = Some(c);
             }
             Err(walk) if matches!(&walk.end, crate::exec::WalkEnd::Transport(e) if is_budget(e)) => {
-                return budget_skip();
+                return budget_skip().into();
             }
             Err(walk) if judged_with => {
                 let why = format!(
@@ -147,7 +191,7 @@ async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
                     profile.list_path,
                     walk.describe_end()
                 );
-                return Outcome::error(Finding::new("discovery", why), walk_evidence(&walk, profile, None));
+                return Outcome::error(Finding::new("discovery", why), walk_evidence(&walk, profile, None)).into();
             }
             // Only `needs` wanted the catalogue: the case's own request will show what is wrong.
             Err(_) => {}
@@ -157,7 +201,7 @@ async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
     for need in &case.needs {
         match &need.value {
             Need::CatalogueAtLeast(n) if catalogue.is_some() && count < *n => {
-                return Outcome::skip(format!("needs at least {n} images; the catalogue has {count}"));
+                return Outcome::skip(format!("needs at least {n} images; the catalogue has {count}")).into();
             }
             Need::CatalogueAtLeast(_) => {}
         }
@@ -172,15 +216,23 @@ async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
                 return Outcome::skip(format!(
                     "needs {}: none in the discovered catalogue of {count} images",
                     b.value.need
-                ));
+                ))
+                .into();
             }
-            Err(e) => return Outcome::error(Finding::new(format!("bind {name}"), e), Evidence::default()),
+            Err(e) => {
+                let at = node_ref(
+                    lc,
+                    crate::source::Pos::from_yaml(&b.referenced),
+                    &format!("bind.{name}"),
+                );
+                return Outcome::error(Finding::new(format!("bind {name}"), e).at(&at), Evidence::default()).into();
+            }
         }
     }
 
     let request = match request::build(case, endpoint, &vars) {
         Ok(r) => r,
-        Err(e) => return Outcome::error(Finding::new("request", e), Evidence::default()),
+        Err(e) => return Outcome::error(Finding::new("request", e), Evidence::default()).into(),
     };
 
     let net = Net {
@@ -190,6 +242,14 @@ async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
         profiles: &ctx.profiles,
         discovery: &ctx.discovery,
         max_pages: ctx.max_pages,
+    };
+    let judge = judge::Judge {
+        ctx,
+        lc,
+        profile,
+        vars: &vars,
+        catalogue: catalogue.as_deref(),
+        net: &net,
     };
     if let Some(walk_spec) = &case.walk {
         // The walker validates each page against the schema of the 2xx alternative.
@@ -211,224 +271,13 @@ async fn run_inner(ctx: &RunContext, case: &Case) -> Outcome {
         };
         let walk = walker.walk(request.clone()).await;
         let Some(first) = walk.first() else {
-            return Outcome::error(Finding::new("walk", "no page was read"), Evidence::default());
+            return Outcome::error(Finding::new("walk", "no page was read"), Evidence::default()).into();
         };
         let exchange = first.exchange.clone();
-        judge(
-            ctx,
-            case,
-            profile,
-            &exchange,
-            Some(&walk),
-            &vars,
-            catalogue.as_deref(),
-            &net,
-        )
-        .await
+        judge.judge(&exchange, Some(&walk)).await
     } else {
         let exchange = ctx.client.send(request).await;
-        judge(ctx, case, profile, &exchange, None, &vars, catalogue.as_deref(), &net).await
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn judge(
-    ctx: &RunContext,
-    case: &Case,
-    profile: &Profile,
-    exchange: &Exchange,
-    walk: Option<&Walk>,
-    vars: &Vars,
-    catalogue: Option<&Catalogue>,
-    net: &Net<'_>,
-) -> Outcome {
-    let mut evidence = match walk {
-        Some(w) => walk_evidence(w, profile, Some(exchange)),
-        None => Evidence {
-            exchanges: vec![exchange_evidence(exchange)],
-            trace: Vec::new(),
-        },
-    };
-    if let Some(w) = walk
-        && matches!(&w.end, crate::exec::WalkEnd::Transport(e) if is_budget(e))
-    {
-        return budget_skip();
-    }
-    let response = match &exchange.result {
-        Ok(r) => r,
-        Err(e) if is_budget(e) => return budget_skip(),
-        Err(e) => {
-            return Outcome::error(Finding::new("request", e.to_string()), evidence);
-        }
-    };
-    let Some(alt) = case.expect.iter().find(|a| a.value.status.contains(&response.status)) else {
-        let f = Finding::new("status", "the status is none of the acceptable alternatives")
-            .expected(describe_alternatives(case).join("\n  or "))
-            .actual(format!("status {}", response.status));
-        return verdict(case, Findings::broken(f), evidence);
-    };
-    let alt: &Spanned<Alternative> = alt;
-    let parsed = response.json();
-    let body = parsed.as_ref().ok();
-    let mut findings = Findings::default();
-
-    let is_walk_page = walk.is_some() && (200..300).contains(&response.status);
-    if let Some(schema) = &alt.value.schema {
-        match ctx.schemas.get(&schema.value) {
-            None => findings.errors.push(Finding::new(
-                "schema",
-                format!("schema `{}` is not loaded", schema.value),
-            )),
-            Some(v) if !is_walk_page => findings.extend(checks::validate_schema(
-                &schema.value,
-                v,
-                body,
-                parsed.as_ref().err().map(String::as_str),
-            )),
-            Some(_) => {
-                let bad: Vec<String> = walk
-                    .into_iter()
-                    .flat_map(|w| w.pages.iter().enumerate())
-                    .filter(|(_, p)| !p.schema_errors.is_empty())
-                    .map(|(n, p)| format!("page {}: {}", n + 1, p.schema_errors.join("; ")))
-                    .collect();
-                if !bad.is_empty() {
-                    findings.broken.push(
-                        Finding::new(format!("schema {}", schema.value), "a page does not match the schema")
-                            .expected(format!("every page valid against {}", schema.value))
-                            .actual(bad.join("\n")),
-                    );
-                }
-            }
-        }
-    }
-
-    let mut reference = None;
-    if let (Some(w), Some(spec)) = (walk, &case.walk)
-        && is_walk_page
-    {
-        if spec.complete && w.is_complete() {
-            let pairs = crate::exec::query_pairs(&exchange.request.url);
-            match ctx
-                .discovery
-                .unpaged(
-                    &ctx.client,
-                    profile,
-                    net.endpoint,
-                    Some(&request_path(net.endpoint, &exchange.request.url)),
-                    &pairs,
-                    ctx.max_pages,
-                    false,
-                )
-                .await
-            {
-                Ok(c) => reference = Some(c),
-                Err(ref_walk) => findings.errors.push(Finding::new(
-                    "walk: complete",
-                    format!(
-                        "the unpaged reference list could not be read: {}",
-                        ref_walk.describe_end()
-                    ),
-                )),
-            }
-        }
-        let walk_findings = checks::walk_properties(w, spec, profile, &exchange.request, reference.as_deref());
-        // A union that disagrees with the unpaged list may mean the catalogue itself moved
-        // (another tenant uploaded an image): read the list again before calling it a FAIL.
-        let only_incomplete = !walk_findings.broken.is_empty()
-            && walk_findings.broken.iter().all(|f| f.check == "walk: complete")
-            && findings.broken.is_empty();
-        if let Some(before) = &reference
-            && only_incomplete
-        {
-            let pairs = crate::exec::query_pairs(&exchange.request.url);
-            let path = request_path(net.endpoint, &exchange.request.url);
-            if let Ok(now) =
-                Discovery::unpaged_fresh(&ctx.client, profile, net.endpoint, Some(&path), &pairs, ctx.max_pages).await
-                && now.ids != before.ids
-            {
-                let why = format!(
-                    "the catalogue changed during the walk: the unpaged list had {} item(s) before ({}) and {} after ({})",
-                    before.ids.len(),
-                    checks::short_ids(&before.ids),
-                    now.ids.len(),
-                    checks::short_ids(&now.ids)
-                );
-                return Outcome {
-                    verdict: Verdict::Inconclusive(why),
-                    findings: walk_findings.broken,
-                    expected: describe_alternatives(case),
-                    evidence,
-                    duration: Default::default(),
-                };
-            }
-        }
-        findings.extend(walk_findings);
-    }
-
-    let items: Option<Vec<&Value>> = match walk {
-        Some(w) if is_walk_page => Some(w.items().collect()),
-        _ => body
-            .and_then(|b| b.pointer(&profile.items))
-            .and_then(Value::as_array)
-            .map(|a| a.iter().collect()),
-    };
-    let subject = Subject {
-        profile,
-        request: &exchange.request,
-        response,
-        body,
-        items,
-        vars,
-        catalogue,
-    };
-    for check in &alt.value.checks {
-        findings.extend(checks::run(&check.value, &subject, net).await);
-    }
-    for extra in &findings.exchanges {
-        evidence.exchanges.push(exchange_evidence(extra));
-    }
-    let mut outcome = verdict(case, findings, evidence);
-    if let (Some(config), Some(name)) = (&ctx.snapshots, &case.snapshot)
-        && config.mode != crate::snapshot::Mode::Off
-    {
-        let value = crate::snapshot::normalize(response, &ctx.redactor);
-        if let Err(why) = crate::snapshot::compare(config, &profile.name, &name.value, &value) {
-            let shown = serde_json::to_string_pretty(&value).unwrap_or_default();
-            outcome.findings.push(Finding::new("snapshot", why).actual(shown));
-            // Against the mock a difference is a regression; against a cloud it is drift.
-            let fails = config.target_is_mock || config.mode == crate::snapshot::Mode::Strict;
-            outcome.verdict = match (&outcome.verdict, fails) {
-                (Verdict::Pass | Verdict::Warn, true) => Verdict::Fail,
-                (Verdict::Pass, false) => Verdict::Warn,
-                (other, _) => other.clone(),
-            };
-        }
-    }
-    outcome
-}
-
-fn verdict(case: &Case, findings: Findings, evidence: Evidence) -> Outcome {
-    if findings.broken.is_empty()
-        && let Some(reason) = findings.skip
-    {
-        return Outcome::skip(reason);
-    }
-    let verdict = if !findings.broken.is_empty() {
-        Verdict::for_broken(case.level)
-    } else if !findings.errors.is_empty() {
-        Verdict::Error
-    } else {
-        Verdict::Pass
-    };
-    let mut all = findings.broken;
-    all.extend(findings.errors);
-    Outcome {
-        verdict,
-        findings: all,
-        expected: describe_alternatives(case),
-        evidence,
-        duration: Default::default(),
+        judge.judge(&exchange, None).await
     }
 }
 

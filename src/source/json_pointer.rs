@@ -1,87 +1,9 @@
-//! Source positions and the one way load errors are shown: `file:line:column: what is wrong`.
+//! Finding where a JSON pointer lands in a JSON text, so schema problems can name a line.
 //!
-//! Every diagnostic about an input file (case, profile, schema) goes through [`Diagnostic`],
-//! so `lint` and `run` print the same text and editors can jump to it.
+//! A small scanner rather than a second parser dependency: it only tracks strings, nesting and
+//! object keys, which is all a pointer needs.
 
-use std::fmt;
-
-/// A 1-based position in an input file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Pos {
-    pub line: u32,
-    pub column: u32,
-}
-
-impl Pos {
-    pub fn new(line: u32, column: u32) -> Self {
-        Pos {
-            line: line.max(1),
-            column: column.max(1),
-        }
-    }
-
-    /// The position of a serde-saphyr location (already 1-based).
-    pub fn from_yaml(loc: &serde_saphyr::Location) -> Self {
-        Pos::new(loc.line() as u32, loc.column() as u32)
-    }
-}
-
-/// One problem in one input file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// The file as the user would name it: a path on disk, or `<embedded>/cases/...`.
-    pub file: String,
-    pub pos: Pos,
-    pub message: String,
-}
-
-impl Diagnostic {
-    pub fn new(file: impl Into<String>, pos: Pos, message: impl Into<String>) -> Self {
-        Diagnostic {
-            file: file.into(),
-            pos,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.pos.line, self.pos.column, self.message
-        )
-    }
-}
-
-/// All problems found while loading; loading reports every one it can find, not just the first.
-#[derive(Debug, Default)]
-pub struct Diagnostics(pub Vec<Diagnostic>);
-
-impl Diagnostics {
-    pub fn push(&mut self, d: Diagnostic) {
-        self.0.push(d);
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    pub fn sort(&mut self) {
-        self.0.sort_by(|a, b| (&a.file, a.pos).cmp(&(&b.file, b.pos)));
-        self.0.dedup();
-    }
-}
-
-impl fmt::Display for Diagnostics {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for d in &self.0 {
-            writeln!(f, "{d}")?;
-        }
-        write!(f, "{} problem(s) in the input; nothing was run", self.0.len())
-    }
-}
-
-impl std::error::Error for Diagnostics {}
+use super::Pos;
 
 /// Finds where a JSON pointer lands in a JSON text, so schema problems can name a line.
 ///
@@ -237,11 +159,5 @@ mod tests {
         assert_eq!(locate_json_pointer(text, "/a/b/1/c"), Some(Pos::new(2, 19)));
         assert_eq!(locate_json_pointer(text, "/zz"), None);
         assert_eq!(locate_json_pointer(text, ""), Some(Pos::new(1, 1)));
-    }
-
-    #[test]
-    fn diagnostic_renders_file_line_column() {
-        let d = Diagnostic::new("cases/x.yaml", Pos::new(3, 7), "unknown field `foo`");
-        assert_eq!(d.to_string(), "cases/x.yaml:3:7: unknown field `foo`");
     }
 }

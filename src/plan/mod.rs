@@ -1,0 +1,302 @@
+//! What a run will do, as one value resolved and validated before the first case request.
+//!
+//! Two stages, as ripgrep's low and high arguments: [`Request`] checks what was typed (numbers,
+//! names, files) without the network; [`Request::resolve`] then finds the target and the
+//! identities (flags, `OS_*`, clouds.yaml, Keystone, or the embedded mock), the endpoints of
+//! each profile, the selected cases, and everything else a run needs. The result, [`Plan`], is
+//! printable (`run --plan`) and is all the executor reads.
+
+mod baseline;
+mod partition;
+mod render;
+mod selection;
+mod target;
+
+pub use baseline::{Baseline, BaselineEntry};
+pub use partition::Partition;
+pub use render::{PlanSummary, render_text, version};
+pub use selection::Selection;
+pub use target::{
+    EndpointSource, EndpointUrl, Identity, PlannedEndpoint, Target, adjust, mock_urls, target_configured,
+};
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::{ColorChoice, ConsoleFormat, RunArgs};
+use crate::connect::CloudConfig;
+use crate::exec::{PolitenessConfig, TlsOptions};
+use crate::loader::{LoadedCase, SchemaSet, Suite};
+use crate::model::{EndpointKind, Profile};
+use crate::redact::Secret;
+use crate::source::Diagnostics;
+
+/// Why no plan could be made; each maps to one exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// A flag, case, schema or configuration is wrong (exit 2).
+    #[error("{0}")]
+    BadInput(String),
+    /// Input files have problems (exit 2), shown with their positions.
+    #[error("{0}")]
+    Files(Diagnostics),
+    /// The selection is empty (exit 4).
+    #[error("the filter selected no case (see `imgconform run --list`)")]
+    NoCaseSelected,
+}
+
+/// The limits the run keeps to, whatever the target does.
+#[derive(Clone, Debug)]
+pub struct Budgets {
+    pub timeout: Duration,
+    pub max_body: usize,
+    pub max_pages: usize,
+    /// Cases in flight at once.
+    pub cases_in_flight: usize,
+    pub politeness: PolitenessConfig,
+}
+
+/// Where reports are written.
+#[derive(Clone, Debug, Default)]
+pub struct Reports {
+    pub junit: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+}
+
+/// How the console shows the run.
+#[derive(Clone, Copy, Debug)]
+pub struct ConsoleOptions {
+    pub format: ConsoleFormat,
+    pub color: bool,
+}
+
+/// The parts of the loaded suite that every case shares.
+#[derive(Debug)]
+pub struct SuiteParts {
+    pub profiles: BTreeMap<String, Profile>,
+    pub kinds: BTreeMap<String, EndpointKind>,
+    pub schemas: SchemaSet,
+}
+
+/// Everything a run does, resolved.
+pub struct Plan {
+    pub suite: Arc<SuiteParts>,
+    /// The cases to run, in id order.
+    pub cases: Vec<Arc<LoadedCase>>,
+    /// Selected cases marked `ignore`: reported as SKIP, not run.
+    pub ignored: Vec<Arc<LoadedCase>>,
+    /// Cases the selection left out.
+    pub filtered_out: usize,
+    pub target: Target,
+    pub endpoints: Vec<PlannedEndpoint>,
+    /// The profiles that run, with their endpoint kind.
+    pub profiles: Vec<String>,
+    pub main: Identity,
+    pub other: Option<Identity>,
+    pub tls: TlsOptions,
+    pub budgets: Budgets,
+    pub snapshots: crate::snapshot::Config,
+    pub baseline: Baseline,
+    pub baseline_path: Option<PathBuf>,
+    pub partition: Option<Partition>,
+    pub reports: Reports,
+    pub console: ConsoleOptions,
+    /// Every secret the run knows (passwords, tokens), for the one redactor.
+    pub secrets: Vec<Secret>,
+    /// The Keystone settings a token is renewed with, when it came from Keystone.
+    pub renewal: Option<(CloudConfig, Option<chrono::DateTime<chrono::Utc>>)>,
+    /// The command line as typed, secrets redacted.
+    pub command_line: String,
+}
+
+/// What was typed, checked without the network: the first stage.
+pub struct Request {
+    pub args: RunArgs,
+    pub suite: Suite,
+    pub selection: Selection,
+    pub baseline: Baseline,
+    pub console: ConsoleOptions,
+    pub snapshots: crate::snapshot::Config,
+}
+
+impl Request {
+    /// Checks the flags and reads the suite and the baseline.
+    pub fn new(args: RunArgs) -> Result<Request, PlanError> {
+        check_numbers(&args)?;
+        let suite = crate::loader::load(&crate::commands::load_options(&args.input)).map_err(PlanError::Files)?;
+        for p in &args.profile {
+            if !suite.profiles.contains_key(p) {
+                let known: Vec<&str> = suite.profiles.keys().map(String::as_str).collect();
+                return Err(PlanError::BadInput(format!(
+                    "--profile: unknown profile `{p}` (known: {})",
+                    known.join(", ")
+                )));
+            }
+        }
+        for e in &args.endpoint {
+            if !suite.endpoints.contains_key(&e.kind) {
+                let known: Vec<&str> = suite.endpoints.keys().map(String::as_str).collect();
+                return Err(PlanError::BadInput(format!(
+                    "{}: unknown endpoint kind `{}` (known: {})",
+                    e.given_as,
+                    e.kind,
+                    known.join(", ")
+                )));
+            }
+        }
+        let baseline = match &args.baseline {
+            None => Baseline::default(),
+            Some(path) => {
+                let ids: Vec<&str> = suite.cases.iter().map(|c| c.id()).collect();
+                Baseline::load(path, &ids).map_err(|d| PlanError::Files(Diagnostics(d)))?
+            }
+        };
+        let selection = Selection::from_args(&args);
+        let format = if args.quiet && args.format == ConsoleFormat::Pretty {
+            ConsoleFormat::Terse
+        } else {
+            args.format
+        };
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                use std::io::IsTerminal;
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+        let snapshots = target::snapshot_config(&args);
+        Ok(Request {
+            args,
+            suite,
+            selection,
+            baseline,
+            console: ConsoleOptions { format, color },
+            snapshots,
+        })
+    }
+
+    /// The cases `--list` shows: the selection, the profiles asked for, the partition (no
+    /// target is resolved, so nothing is contacted).
+    pub fn listed(&self) -> Vec<&LoadedCase> {
+        self.suite
+            .cases
+            .iter()
+            .filter(|c| self.args.profile.is_empty() || self.args.profile.contains(&c.case.profile.value))
+            .filter(|c| self.args.partition.is_none_or(|p| p.contains(c.id())))
+            .filter(|c| self.selection.selects(c))
+            .collect()
+    }
+
+    /// The second stage: the target, identities and endpoints (Keystone is asked here), then
+    /// the cases of the profiles that have an endpoint.
+    pub fn resolve(self, rt: &tokio::runtime::Runtime) -> Result<Plan, PlanError> {
+        let Request {
+            args,
+            suite,
+            selection,
+            baseline,
+            console,
+            snapshots,
+        } = self;
+        let resolved = target::resolve(&args, &suite, rt)?;
+        let profiles = target::profiles_to_run(&args, &suite, &resolved)?;
+
+        let mut cases = Vec::new();
+        let mut ignored = Vec::new();
+        let mut filtered_out = 0;
+        for c in suite.cases {
+            let in_run = profiles.contains(&c.case.profile.value)
+                && args.partition.is_none_or(|p| p.contains(c.id()))
+                && selection.selects(&c);
+            if !in_run {
+                filtered_out += 1;
+            } else if selection.runs(&c) {
+                cases.push(Arc::new(c));
+            } else {
+                ignored.push(Arc::new(c));
+            }
+        }
+        if cases.is_empty() && ignored.is_empty() {
+            return Err(PlanError::NoCaseSelected);
+        }
+
+        let budgets = Budgets {
+            timeout: Duration::from_secs_f64(args.timeout),
+            max_body: args.max_body,
+            max_pages: args.max_pages,
+            cases_in_flight: args.test_threads,
+            politeness: PolitenessConfig {
+                concurrency: args.concurrency,
+                rate: args.rate,
+                max_requests: args.max_requests,
+                retries: args.retries,
+                ..PolitenessConfig::default()
+            },
+        };
+        let mut secrets = resolved.secrets.clone();
+        secrets.extend(resolved.main.token.clone());
+        secrets.extend(resolved.other.as_ref().and_then(|o| o.token.clone()));
+        let redactor = crate::redact::Redactor::new(secrets.clone());
+        let command_line = redactor.redact(&command_line());
+        Ok(Plan {
+            suite: Arc::new(SuiteParts {
+                profiles: suite.profiles,
+                kinds: suite.endpoints,
+                schemas: suite.schemas,
+            }),
+            cases,
+            ignored,
+            filtered_out,
+            target: resolved.target,
+            endpoints: resolved.endpoints,
+            profiles,
+            main: resolved.main,
+            other: resolved.other,
+            tls: resolved.tls,
+            budgets,
+            snapshots,
+            baseline,
+            baseline_path: args.baseline.clone(),
+            partition: args.partition,
+            reports: Reports {
+                junit: args.junit.clone(),
+                json: args.json.clone(),
+            },
+            console,
+            secrets,
+            renewal: resolved.renewal,
+            command_line,
+        })
+    }
+}
+
+fn check_numbers(args: &RunArgs) -> Result<(), PlanError> {
+    let bad = |m: &str| Err(PlanError::BadInput(m.to_string()));
+    if !(args.timeout > 0.0 && args.timeout.is_finite() && args.timeout <= 86_400.0) {
+        return bad("--timeout must be a positive number of seconds (at most a day)");
+    }
+    if args.max_pages == 0 || args.max_body == 0 || args.concurrency == 0 || args.test_threads == 0 {
+        return bad("--max-pages, --max-body, --concurrency and --test-threads must be at least 1");
+    }
+    if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+        return bad("--rate must be a positive number of requests per second");
+    }
+    Ok(())
+}
+
+/// The process's command line, for reports (redacted by the caller).
+fn command_line() -> String {
+    std::env::args()
+        .map(|a| {
+            if a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@".contains(c)) {
+                a
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

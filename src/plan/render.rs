@@ -1,0 +1,270 @@
+//! The plan in words and as data: what `run --plan` prints, what the run's first event carries,
+//! and what the reports record about the run (target, endpoints, identities, versions).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::{EndpointSource, EndpointUrl, Identity, Plan, Target};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EndpointSummary {
+    pub kind: String,
+    pub url: String,
+    /// `--image-url`, `catalogue (image, public, RegionOne)`, `embedded mock`.
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct IdentitySummary {
+    /// `main` or `other`.
+    pub role: &'static str,
+    pub how: String,
+    pub user: Option<String>,
+    pub project: Option<String>,
+    pub project_id: Option<String>,
+    pub roles: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProfileSummary {
+    pub name: String,
+    pub endpoint: String,
+    pub cases: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BudgetSummary {
+    pub timeout_secs: f64,
+    pub max_body_bytes: usize,
+    pub max_pages: usize,
+    pub cases_in_flight: usize,
+    pub requests_in_flight: usize,
+    pub rate_per_sec: Option<f64>,
+    pub max_requests: Option<usize>,
+    pub retries: u32,
+}
+
+/// The plan as data (no secrets).
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanSummary {
+    pub tool: &'static str,
+    pub version: String,
+    pub command_line: String,
+    /// `embedded mock`, `cloud mycloud (http://keystone:5000/v3)`, `endpoints given as URLs`.
+    pub target: String,
+    pub target_kind: &'static str,
+    /// The embedded mock's base URL once it listens.
+    pub mock_base: Option<String>,
+    pub endpoints: Vec<EndpointSummary>,
+    pub identities: Vec<IdentitySummary>,
+    pub profiles: Vec<ProfileSummary>,
+    pub cases: usize,
+    pub ignored: usize,
+    pub filtered_out: usize,
+    pub case_ids: Vec<String>,
+    pub partition: Option<String>,
+    pub baseline: Option<String>,
+    pub snapshots: String,
+    pub budgets: BudgetSummary,
+    pub junit: Option<String>,
+    pub json: Option<String>,
+}
+
+/// The version and the commit the binary was built from.
+pub fn version() -> String {
+    match option_env!("IMGCONFORM_GIT_COMMIT") {
+        Some(c) if !c.is_empty() => format!("{} ({c})", env!("CARGO_PKG_VERSION")),
+        _ => env!("CARGO_PKG_VERSION").to_string(),
+    }
+}
+
+fn identity(role: &'static str, i: &Identity) -> IdentitySummary {
+    let f = i.facts.clone().unwrap_or_default();
+    IdentitySummary {
+        role,
+        how: i.how.clone(),
+        user: f.user_name.or(f.user_id),
+        project: f.project_name.clone().or(f.project_id.clone()),
+        project_id: f.project_id,
+        roles: f.roles,
+    }
+}
+
+impl Plan {
+    /// The endpoint URL of `kind` once the mock (if any) listens at `mock_base`.
+    pub fn endpoint_url(&self, e: &super::PlannedEndpoint, mock_base: Option<&str>) -> String {
+        match &e.url {
+            EndpointUrl::Fixed(u) => u.to_string(),
+            EndpointUrl::Mock { path } => {
+                let project = self
+                    .main
+                    .facts
+                    .as_ref()
+                    .and_then(|f| f.project_id.clone())
+                    .unwrap_or_default();
+                let path = path.replace("{project_id}", &project);
+                match mock_base {
+                    Some(base) => format!("{base}{path}"),
+                    None => format!("http://127.0.0.1:<port>{path}"),
+                }
+            }
+        }
+    }
+
+    /// The plan as data; `mock_base` is the mock's URL once it listens.
+    pub fn summary(&self, mock_base: Option<&str>) -> PlanSummary {
+        let target = match &self.target {
+            Target::Mock { config } => {
+                let quirks: Vec<&str> = config.quirks.iter().map(|q| q.name()).collect();
+                format!(
+                    "embedded mock ({}; quirks: {})",
+                    crate::mock::describe_catalogue(config),
+                    if quirks.is_empty() {
+                        "none".to_string()
+                    } else {
+                        quirks.join(", ")
+                    }
+                )
+            }
+            Target::Cloud {
+                name: Some(n),
+                auth_url,
+            } => format!("cloud {n} (Keystone {auth_url})"),
+            Target::Cloud { name: None, auth_url } => format!("Keystone {auth_url} (OS_* variables)"),
+            Target::Urls => "endpoints given as URLs".to_string(),
+        };
+        let endpoints = self
+            .endpoints
+            .iter()
+            .map(|e| EndpointSummary {
+                kind: e.kind.clone(),
+                url: self.endpoint_url(e, mock_base),
+                source: match &e.source {
+                    EndpointSource::Flag(f) => f.clone(),
+                    EndpointSource::Catalogue {
+                        service_type,
+                        interface,
+                        region,
+                    } => format!("catalogue ({service_type}, {interface}, {region})"),
+                    EndpointSource::Mock => "embedded mock".to_string(),
+                },
+            })
+            .collect();
+        let mut identities = vec![identity("main", &self.main)];
+        identities.extend(self.other.as_ref().map(|o| identity("other", o)));
+        let profiles = self
+            .profiles
+            .iter()
+            .map(|p| ProfileSummary {
+                name: p.clone(),
+                endpoint: self
+                    .suite
+                    .profiles
+                    .get(p)
+                    .map(|x| x.endpoint.clone())
+                    .unwrap_or_default(),
+                cases: self.cases.iter().filter(|c| &c.case.profile.value == p).count(),
+            })
+            .collect();
+        let pol = &self.budgets.politeness;
+        PlanSummary {
+            tool: "imgconform",
+            version: version(),
+            command_line: self.command_line.clone(),
+            target,
+            mock_base: mock_base.map(str::to_string),
+            target_kind: match self.target {
+                Target::Mock { .. } => "mock",
+                Target::Cloud { .. } => "cloud",
+                Target::Urls => "urls",
+            },
+            endpoints,
+            identities,
+            profiles,
+            cases: self.cases.len(),
+            ignored: self.ignored.len(),
+            filtered_out: self.filtered_out,
+            case_ids: self.cases.iter().map(|c| c.id().to_string()).collect(),
+            partition: self.partition.map(|p| format!("hash:{}/{}", p.shard, p.of)),
+            baseline: self.baseline_path.as_ref().map(|p| p.display().to_string()),
+            snapshots: format!("{:?}", self.snapshots.mode).to_lowercase(),
+            budgets: BudgetSummary {
+                timeout_secs: self.budgets.timeout.as_secs_f64(),
+                max_body_bytes: self.budgets.max_body,
+                max_pages: self.budgets.max_pages,
+                cases_in_flight: self.budgets.cases_in_flight,
+                requests_in_flight: pol.concurrency,
+                rate_per_sec: pol.rate,
+                max_requests: pol.max_requests,
+                retries: pol.retries,
+            },
+            junit: self.reports.junit.as_ref().map(|p| p.display().to_string()),
+            json: self.reports.json.as_ref().map(|p| p.display().to_string()),
+        }
+    }
+}
+
+/// `run --plan`: the plan for a human.
+pub fn render_text(p: &PlanSummary) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "imgconform {}", p.version);
+    let _ = writeln!(s, "target:     {}", p.target);
+    let _ = writeln!(s, "endpoints:");
+    for e in &p.endpoints {
+        let _ = writeln!(s, "  {:<10} {}   ({})", e.kind, e.url, e.source);
+    }
+    let _ = writeln!(s, "identities:");
+    for i in &p.identities {
+        let who = match (&i.user, &i.project) {
+            (Some(u), Some(pr)) if i.roles.is_empty() => format!("{u} in project {pr}"),
+            (Some(u), Some(pr)) => format!("{u} in project {pr} (roles {})", i.roles.join(", ")),
+            _ => "unknown user and project".to_string(),
+        };
+        let _ = writeln!(s, "  {:<10} {who}; {}", i.role, i.how);
+    }
+    if p.identities.len() < 2 {
+        let _ = writeln!(
+            s,
+            "  {:<10} none (cross-project cases SKIP; give --other-cloud NAME or OS_OTHER_*)",
+            "other"
+        );
+    }
+    let _ = writeln!(s, "profiles:");
+    for pr in &p.profiles {
+        let _ = writeln!(s, "  {:<10} {} case(s), endpoint {}", pr.name, pr.cases, pr.endpoint);
+    }
+    let _ = writeln!(
+        s,
+        "cases:      {} to run, {} ignored, {} left out by the selection{}",
+        p.cases,
+        p.ignored,
+        p.filtered_out,
+        p.partition
+            .as_ref()
+            .map(|x| format!(" (partition {x})"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(s, "baseline:   {}", p.baseline.as_deref().unwrap_or("none"));
+    let _ = writeln!(s, "snapshots:  {}", p.snapshots);
+    let b = &p.budgets;
+    let _ = writeln!(
+        s,
+        "budgets:    timeout {} s, body ≤ {} bytes, walk ≤ {} pages, {} case(s) and {} request(s) in flight, rate {}, requests {}, {} retries",
+        b.timeout_secs,
+        b.max_body_bytes,
+        b.max_pages,
+        b.cases_in_flight,
+        b.requests_in_flight,
+        b.rate_per_sec.map_or("unlimited".to_string(), |r| format!("{r}/s")),
+        b.max_requests.map_or("unlimited".to_string(), |r| format!("≤ {r}")),
+        b.retries
+    );
+    let _ = writeln!(
+        s,
+        "reports:    junit {}, json {}",
+        p.junit.as_deref().unwrap_or("none"),
+        p.json.as_deref().unwrap_or("none")
+    );
+    s
+}

@@ -1,0 +1,347 @@
+//! The executor: runs a plan's cases and tells the reporters everything through events.
+//!
+//! It starts the embedded mock when the plan targets it, builds the one HTTP client of the run,
+//! runs the cases (a bounded number in flight), applies the run's policy to each raw verdict,
+//! and ends with `RunFinished` — or, on SIGINT/SIGTERM, stops starting cases, gives running ones
+//! a short grace period, and ends with `RunInterrupted` so every report still has what finished.
+//! A second signal exits at once.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::RunContext;
+use crate::events::{CURRENT_CASE, CaseRecord, CaseScope, Counts, Event, EventSink, RunSummary, Signal};
+use crate::exec::{Discovery, HttpClient, HttpLimits, RenewFn, Renewal};
+use crate::loader::LoadedCase;
+use crate::plan::{EndpointUrl, Plan};
+use crate::policy::Policy;
+use crate::redact::Redactor;
+use crate::verdict::{Finding, Outcome, Verdict};
+
+/// How long running cases may go on after a signal before they are cut off.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// What the run came to.
+pub struct Executed {
+    pub summary: RunSummary,
+    pub interrupted: Option<Signal>,
+}
+
+/// Why the run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error("cannot start the embedded mock: {0:#}")]
+    Mock(anyhow::Error),
+    #[error("{0:#}")]
+    Client(anyhow::Error),
+}
+
+/// The record of a case as reporters see it.
+pub fn record(c: &LoadedCase, outcome: Outcome, requests: usize) -> CaseRecord {
+    let case = &c.case;
+    CaseRecord {
+        id: case.id.value.clone(),
+        title: case.title.clone(),
+        profile: case.profile.value.clone(),
+        level: case.level,
+        requirements: case.requirements.iter().map(|r| r.value.clone()).collect(),
+        spec: format!("{} § {}", case.spec.doc.value, case.spec.section),
+        quote: case.spec.quote.clone(),
+        note: case.note.clone(),
+        source: c.location(),
+        requests,
+        outcome,
+    }
+}
+
+/// Runs the plan; `redactor` knows every secret of the run.
+pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<Executed, ExecError> {
+    let started = Instant::now();
+    let started_at = chrono::Utc::now();
+    let mut mock = None;
+    if let crate::plan::Target::Mock { config } = &plan.target {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| ExecError::Mock(e.into()))?;
+        mock = Some(
+            crate::mock::spawn(config.clone(), listener)
+                .await
+                .map_err(ExecError::Mock)?,
+        );
+    }
+    let mock_base = mock.as_ref().map(|m| m.base_url());
+    let mut endpoints = std::collections::BTreeMap::new();
+    for e in &plan.endpoints {
+        let url = plan.endpoint_url(e, mock_base.as_deref());
+        let url = url::Url::parse(&url).map_err(|err| ExecError::Client(anyhow::anyhow!("endpoint `{url}`: {err}")))?;
+        if matches!(e.url, EndpointUrl::Mock { .. }) || !endpoints.contains_key(&e.kind) {
+            endpoints.insert(e.kind.clone(), url);
+        }
+    }
+
+    let client = build_client(&plan, &redactor)?.with_events(sink.clone());
+    let ctx = Arc::new(RunContext {
+        client,
+        endpoints,
+        profiles: plan.suite.profiles.clone(),
+        kinds: plan.suite.kinds.clone(),
+        schemas: plan.suite.schemas.clone(),
+        discovery: Discovery::default(),
+        max_pages: plan.budgets.max_pages,
+        snapshots: Some(plan.snapshots.clone()),
+        redactor: redactor.clone(),
+    });
+    let policy = Arc::new(Policy {
+        baseline: plan.baseline.clone(),
+        snapshots: Some(plan.snapshots.clone()),
+        today: chrono::Utc::now().date_naive(),
+    });
+    sink.emit(Event::RunStarted {
+        plan: Arc::new(plan.summary(mock_base.as_deref())),
+    });
+
+    let mut counts = Counts::default();
+    let mut finished: std::collections::HashSet<String> = Default::default();
+    for c in &plan.ignored {
+        let reason = c.case.ignore.clone().unwrap_or_else(|| "ignored".into());
+        let rec = record(c, Outcome::skip(format!("ignored: {reason}")), 0);
+        counts.add(&rec.outcome.verdict);
+        finished.insert(rec.id.clone());
+        sink.emit(Event::CaseFinished(Arc::new(rec)));
+    }
+
+    let gate = Arc::new(Semaphore::new(plan.budgets.cases_in_flight.max(1)));
+    let mut tasks: JoinSet<CaseRecord> = JoinSet::new();
+    let mut running: std::collections::HashMap<tokio::task::Id, Arc<LoadedCase>> = Default::default();
+    let mut signals = Signals::new();
+    let mut interrupted = None;
+    let mut queue = plan.cases.iter();
+    'schedule: loop {
+        if queue.len() == 0 && tasks.is_empty() {
+            break;
+        }
+        // Start cases while there are permits; otherwise wait for one to finish or a signal.
+        tokio::select! {
+            biased;
+            sig = signals.next() => {
+                interrupted = Some(sig);
+                break 'schedule;
+            }
+            permit = gate.clone().acquire_owned(), if queue.len() > 0 => {
+                let Ok(permit) = permit else { break 'schedule };
+                let Some(c) = queue.next() else { continue };
+                let (ctx, policy, sink, c2) = (ctx.clone(), policy.clone(), sink.clone(), c.clone());
+                let handle = tasks.spawn(async move {
+                    let _permit = permit;
+                    run_one(&ctx, &policy, &sink, &c2).await
+                });
+                running.insert(handle.id(), c.clone());
+            }
+            done = tasks.join_next_with_id(), if !tasks.is_empty() => {
+                if let Some(done) = done {
+                    let rec = finished_record(done, &mut running, &sink);
+                    counts.add(&rec.outcome.verdict);
+                    finished.insert(rec.id.clone());
+                }
+            }
+        }
+    }
+    if let Some(sig) = interrupted {
+        eprintln!(
+            "imgconform: {} received: no new case starts; {} running case(s) get {} s to finish (a second signal exits at once)",
+            sig.name(),
+            tasks.len(),
+            GRACE.as_secs()
+        );
+        signals.exit_on_next(sig);
+        let deadline = tokio::time::sleep(GRACE);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => break,
+                done = tasks.join_next_with_id() => match done {
+                    Some(done) => {
+                        let rec = finished_record(done, &mut running, &sink);
+                        counts.add(&rec.outcome.verdict);
+                        finished.insert(rec.id.clone());
+                    }
+                    None => break,
+                },
+            }
+        }
+        tasks.abort_all();
+    }
+    let not_run: Vec<String> = plan
+        .cases
+        .iter()
+        .map(|c| c.id().to_string())
+        .filter(|id| !finished.contains(id))
+        .collect();
+    let summary = RunSummary {
+        counts,
+        requests: ctx.client.requests_sent(),
+        started_at,
+        elapsed: started.elapsed(),
+        not_run,
+    };
+    match interrupted {
+        Some(signal) => sink.emit(Event::RunInterrupted {
+            signal,
+            summary: summary.clone(),
+        }),
+        None => sink.emit(Event::RunFinished(summary.clone())),
+    }
+    if let Some(m) = mock {
+        m.shutdown().await;
+    }
+    Ok(Executed { summary, interrupted })
+}
+
+/// One case: started, run with its requests attributed to it, judged by the policy, finished.
+async fn run_one(ctx: &RunContext, policy: &Policy, sink: &EventSink, c: &LoadedCase) -> CaseRecord {
+    let scope = CaseScope {
+        id: c.id().to_string(),
+        requests: Arc::default(),
+    };
+    sink.emit(Event::CaseStarted { id: scope.id.clone() });
+    let raw = CURRENT_CASE.scope(scope.clone(), super::run_case(ctx, c)).await;
+    let outcome = policy.apply(c.id(), raw);
+    let rec = record(c, outcome, scope.requests.load(Ordering::Relaxed));
+    sink.emit(Event::CaseFinished(Arc::new(rec.clone())));
+    rec
+}
+
+/// The record of a finished task; a task that panicked is an ERROR of its case, reported here.
+fn finished_record(
+    done: Result<(tokio::task::Id, CaseRecord), tokio::task::JoinError>,
+    running: &mut std::collections::HashMap<tokio::task::Id, Arc<LoadedCase>>,
+    sink: &EventSink,
+) -> CaseRecord {
+    match done {
+        Ok((id, rec)) => {
+            running.remove(&id);
+            rec
+        }
+        Err(e) => {
+            let c = running.remove(&e.id());
+            let why = if e.is_panic() {
+                "the case's task panicked (an internal error of imgconform)"
+            } else {
+                "the case's task was cancelled"
+            };
+            let outcome = Outcome::error(Finding::new("request", why), Default::default());
+            let rec = match c {
+                Some(c) => record(&c, outcome, 0),
+                None => CaseRecord {
+                    id: "<unknown>".into(),
+                    title: String::new(),
+                    profile: String::new(),
+                    level: crate::model::Level::Must,
+                    requirements: Vec::new(),
+                    spec: String::new(),
+                    quote: String::new(),
+                    note: None,
+                    source: String::new(),
+                    requests: 0,
+                    outcome,
+                },
+            };
+            debug_assert!(rec.outcome.verdict == Verdict::Error);
+            sink.emit(Event::CaseFinished(Arc::new(rec.clone())));
+            rec
+        }
+    }
+}
+
+/// The run's HTTP client: limits, politeness, both identities' tokens, token renewal.
+fn build_client(plan: &Plan, redactor: &Redactor) -> Result<HttpClient, ExecError> {
+    let limits = HttpLimits {
+        timeout: plan.budgets.timeout,
+        max_body: plan.budgets.max_body,
+        tls: plan.tls.clone(),
+    };
+    let client = HttpClient::with_politeness(limits, plan.main.token.clone(), plan.budgets.politeness.clone())
+        .map_err(ExecError::Client)?
+        .with_other_token(plan.other.as_ref().and_then(|o| o.token.clone()));
+    let Some((cfg, expires_at)) = plan.renewal.clone() else {
+        return Ok(client);
+    };
+    let http = crate::connect::http_client(&plan.tls, plan.budgets.timeout)
+        .map_err(|e| ExecError::Client(anyhow::anyhow!("{e}")))?;
+    let renew: RenewFn = Box::new(move || {
+        let (cfg, http) = (cfg.clone(), http.clone());
+        Box::pin(async move {
+            crate::connect::authenticate(&http, &cfg)
+                .await
+                .map(|s| (s.token, s.expires_at))
+                .map_err(|e| e.0)
+        })
+    });
+    let margin = chrono::Duration::minutes(5);
+    Ok(client.with_renewal(Renewal::new(renew, expires_at, margin, redactor.clone())))
+}
+
+/// SIGINT and SIGTERM as a stream of `Signal`s.
+struct Signals {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            Signals {}
+        }
+    }
+
+    async fn next(&mut self) -> Signal {
+        #[cfg(unix)]
+        {
+            let int = async {
+                match &mut self.int {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let term = async {
+                match &mut self.term {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = int => Signal::Interrupt,
+                _ = term => Signal::Terminate,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            Signal::Interrupt
+        }
+    }
+
+    /// After the first signal, a second one of either kind ends the process at once.
+    fn exit_on_next(mut self, first: Signal) {
+        tokio::spawn(async move {
+            let _ = self.next().await;
+            eprintln!("imgconform: second signal: exiting now");
+            std::process::exit(first.exit_code() as i32);
+        });
+    }
+}

@@ -1,0 +1,269 @@
+//! Judging one answer (or walk) of a case: the acceptable alternative its status selects, the
+//! schema, the walk's properties, the checks, and the raw verdict with its evidence.
+//!
+//! Every finding says which node of the case file asked for it (`SourceRef`), so a report can
+//! point at `cases/image-v2/filters.yaml:23:13 (cases[2].expect[0].checks[1])`.
+
+use serde_json::Value;
+
+use super::{
+    RunContext, budget_skip, describe_alternatives, exchange_evidence, is_budget, node_ref, request_path, walk_evidence,
+};
+use crate::checks::{self, Findings, Net, Subject};
+use crate::exec::{Catalogue, Discovery, Exchange, Walk};
+use crate::loader::LoadedCase;
+use crate::model::{Alternative, Case, Profile, Spanned};
+use crate::policy::{RawOutcome, SnapshotObservation};
+use crate::source::Pos;
+use crate::template::Vars;
+use crate::verdict::{Evidence, Finding, Outcome, Verdict};
+
+/// What judging a case needs, gathered once.
+pub(super) struct Judge<'a> {
+    pub ctx: &'a RunContext,
+    pub lc: &'a LoadedCase,
+    pub profile: &'a Profile,
+    pub vars: &'a Vars,
+    pub catalogue: Option<&'a Catalogue>,
+    pub net: &'a Net<'a>,
+}
+
+impl Judge<'_> {
+    fn case(&self) -> &Case {
+        &self.lc.case
+    }
+
+    fn evidence(&self, exchange: &Exchange, walk: Option<&Walk>) -> Evidence {
+        match walk {
+            Some(w) => walk_evidence(w, self.profile, Some(exchange)),
+            None => Evidence {
+                exchanges: vec![exchange_evidence(exchange)],
+                trace: Vec::new(),
+            },
+        }
+    }
+
+    pub async fn judge(&self, exchange: &Exchange, walk: Option<&Walk>) -> RawOutcome {
+        let case = self.case();
+        let mut evidence = self.evidence(exchange, walk);
+        if let Some(w) = walk
+            && matches!(&w.end, crate::exec::WalkEnd::Transport(e) if is_budget(e))
+        {
+            return budget_skip().into();
+        }
+        let response = match &exchange.result {
+            Ok(r) => r,
+            Err(e) if is_budget(e) => return budget_skip().into(),
+            Err(e) => return Outcome::error(Finding::new("request", e.to_string()), evidence).into(),
+        };
+        let Some((alt_no, alt)) = case
+            .expect
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.value.status.contains(&response.status))
+        else {
+            let at = node_ref(self.lc, self.lc.pos, "expect");
+            let f = Finding::new("status", "the status is none of the acceptable alternatives")
+                .expected(describe_alternatives(case).join("\n  or "))
+                .actual(format!("status {}", response.status))
+                .at(&at);
+            return verdict(case, Findings::broken(f), evidence).into();
+        };
+        let alt: &Spanned<Alternative> = alt;
+        let alt_key = format!("expect[{alt_no}]");
+        let parsed = response.json();
+        let body = parsed.as_ref().ok();
+        let mut findings = Findings::default();
+
+        let is_walk_page = walk.is_some() && (200..300).contains(&response.status);
+        if let Some(schema) = &alt.value.schema {
+            let at = node_ref(
+                self.lc,
+                Pos::from_yaml(&schema.referenced),
+                &format!("{alt_key}.schema"),
+            );
+            let mut found = Findings::default();
+            match self.ctx.schemas.get(&schema.value) {
+                None => found.errors.push(Finding::new(
+                    "schema",
+                    format!("schema `{}` is not loaded", schema.value),
+                )),
+                Some(v) if !is_walk_page => found.extend(checks::validate_schema(
+                    &schema.value,
+                    v,
+                    body,
+                    parsed.as_ref().err().map(String::as_str),
+                )),
+                Some(_) => {
+                    let bad: Vec<String> = walk
+                        .into_iter()
+                        .flat_map(|w| w.pages.iter().enumerate())
+                        .filter(|(_, p)| !p.schema_errors.is_empty())
+                        .map(|(n, p)| format!("page {}: {}", n + 1, p.schema_errors.join("; ")))
+                        .collect();
+                    if !bad.is_empty() {
+                        found.broken.push(
+                            Finding::new(format!("schema {}", schema.value), "a page does not match the schema")
+                                .expected(format!("every page valid against {}", schema.value))
+                                .actual(bad.join("\n")),
+                        );
+                    }
+                }
+            }
+            findings.extend(found.at(&at));
+        }
+
+        let mut reference = None;
+        if let (Some(w), Some(spec)) = (walk, &case.walk)
+            && is_walk_page
+        {
+            let at = node_ref(self.lc, self.lc.pos, "walk");
+            if spec.complete && w.is_complete() {
+                let pairs = crate::exec::query_pairs(&exchange.request.url);
+                match self
+                    .ctx
+                    .discovery
+                    .unpaged(
+                        &self.ctx.client,
+                        self.profile,
+                        self.net.endpoint,
+                        Some(&request_path(self.net.endpoint, &exchange.request.url)),
+                        &pairs,
+                        self.ctx.max_pages,
+                        false,
+                    )
+                    .await
+                {
+                    Ok(c) => reference = Some(c),
+                    Err(ref_walk) => findings.errors.push(
+                        Finding::new(
+                            "walk: complete",
+                            format!(
+                                "the unpaged reference list could not be read: {}",
+                                ref_walk.describe_end()
+                            ),
+                        )
+                        .at(&at),
+                    ),
+                }
+            }
+            let walk_findings =
+                checks::walk_properties(w, spec, self.profile, &exchange.request, reference.as_deref()).at(&at);
+            // A union that disagrees with the unpaged list may mean the catalogue itself moved
+            // (another tenant uploaded an image): read the list again before calling it a FAIL.
+            let only_incomplete = !walk_findings.broken.is_empty()
+                && walk_findings.broken.iter().all(|f| f.check == "walk: complete")
+                && findings.broken.is_empty();
+            if let Some(before) = &reference
+                && only_incomplete
+            {
+                let pairs = crate::exec::query_pairs(&exchange.request.url);
+                let path = request_path(self.net.endpoint, &exchange.request.url);
+                if let Ok(now) = Discovery::unpaged_fresh(
+                    &self.ctx.client,
+                    self.profile,
+                    self.net.endpoint,
+                    Some(&path),
+                    &pairs,
+                    self.ctx.max_pages,
+                )
+                .await
+                    && now.ids != before.ids
+                {
+                    let why = format!(
+                        "the catalogue changed during the walk: the unpaged list had {} item(s) before ({}) and {} after ({})",
+                        before.ids.len(),
+                        checks::short_ids(&before.ids),
+                        now.ids.len(),
+                        checks::short_ids(&now.ids)
+                    );
+                    return Outcome {
+                        verdict: Verdict::Inconclusive(why),
+                        findings: walk_findings.broken,
+                        expected: describe_alternatives(case),
+                        evidence,
+                        duration: Default::default(),
+                    }
+                    .into();
+                }
+            }
+            findings.extend(walk_findings);
+        }
+
+        let items: Option<Vec<&Value>> = match walk {
+            Some(w) if is_walk_page => Some(w.items().collect()),
+            _ => body
+                .and_then(|b| b.pointer(&self.profile.items))
+                .and_then(Value::as_array)
+                .map(|a| a.iter().collect()),
+        };
+        let subject = Subject {
+            profile: self.profile,
+            request: &exchange.request,
+            response,
+            body,
+            items,
+            vars: self.vars,
+            catalogue: self.catalogue,
+        };
+        for (n, check) in alt.value.checks.iter().enumerate() {
+            let key = format!("{alt_key}.checks[{n}].{}", check.value.name());
+            let at = node_ref(self.lc, Pos::from_yaml(&check.referenced), &key);
+            findings.extend(checks::run(&check.value, &subject, self.net).await.at(&at));
+        }
+        for extra in &findings.exchanges {
+            evidence.exchanges.push(exchange_evidence(extra));
+        }
+        let outcome = verdict(case, findings, evidence);
+        RawOutcome {
+            outcome,
+            snapshot: self.snapshot(response),
+        }
+    }
+
+    /// Compares the response with the case's snapshot, when the run checks snapshots; what to
+    /// make of a difference is the policy's business.
+    fn snapshot(&self, response: &crate::exec::Response) -> Option<SnapshotObservation> {
+        let config = self.ctx.snapshots.as_ref()?;
+        let name = self.case().snapshot.as_ref()?;
+        if config.mode == crate::snapshot::Mode::Off {
+            return None;
+        }
+        let value = crate::snapshot::normalize(response, &self.ctx.redactor);
+        Some(
+            match crate::snapshot::compare(config, &self.profile.name, &name.value, &value) {
+                Ok(()) => SnapshotObservation::Matched,
+                Err(why) => SnapshotObservation::Differs {
+                    why,
+                    shown: serde_json::to_string_pretty(&value).unwrap_or_default(),
+                },
+            },
+        )
+    }
+}
+
+/// The raw verdict from the findings: a broken rule is FAIL or WARN by the case's level, a check
+/// that could not be made is ERROR.
+pub(super) fn verdict(case: &Case, findings: Findings, evidence: Evidence) -> Outcome {
+    if findings.broken.is_empty()
+        && let Some(reason) = findings.skip
+    {
+        return Outcome::skip(reason);
+    }
+    let verdict = if !findings.broken.is_empty() {
+        Verdict::for_broken(case.level)
+    } else if !findings.errors.is_empty() {
+        Verdict::Error
+    } else {
+        Verdict::Pass
+    };
+    let mut all = findings.broken;
+    all.extend(findings.errors);
+    Outcome {
+        verdict,
+        findings: all,
+        expected: describe_alternatives(case),
+        evidence,
+        duration: Default::default(),
+    }
+}
