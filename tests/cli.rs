@@ -2,8 +2,10 @@
 
 use assert_cmd::Command;
 
+mod common;
+
 fn imgconform() -> Command {
-    Command::cargo_bin("imgconform").unwrap()
+    common::command()
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+mod common;
 
 /// Serves every connection with `respond(path, n)` on a background thread; returns the URL.
 fn serve(respond: impl Fn(&str, usize, &mut TcpStream) + Send + Sync + 'static) -> String {
@@ -49,19 +49,13 @@ fn write_response(stream: &mut TcpStream, status: &str, content_type: &str, body
 
 fn run(url: &str, extra: &[&str]) -> (Option<i32>, String, Duration) {
     let started = Instant::now();
-    let out = Command::cargo_bin("imgconform")
-        .unwrap()
-        .args(["run", "--image-url", url, "--token", "hostile-test-token"])
-        .args(extra)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let out = common::output(
+        common::command()
+            .args(["run", "--image-url", url, "--token", "hostile-test-token"])
+            .args(extra)
+            .timeout(Duration::from_secs(120)),
     );
-    (out.status.code(), text, started.elapsed())
+    (out.code, out.text(), started.elapsed())
 }
 
 #[test]

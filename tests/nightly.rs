@@ -3,23 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use assert_cmd::Command;
+mod common;
 
 fn run(args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::cargo_bin("imgconform")
-        .unwrap()
-        .arg("run")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let out = common::run(args);
+    (out.code, out.text())
 }
 
 #[test]
@@ -40,12 +28,8 @@ fn json_results_carry_every_case_redacted() {
     assert!(!text.contains("canary-json-0123456789"));
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let cases = v["cases"].as_array().unwrap();
-    let listed = Command::cargo_bin("imgconform")
-        .unwrap()
-        .args(["run", "--list"])
-        .output()
-        .unwrap();
-    assert_eq!(cases.len(), String::from_utf8_lossy(&listed.stdout).lines().count());
+    let listed = common::run(&["--list", "-q"]);
+    assert_eq!(cases.len(), listed.stdout.lines().count());
     let failed = cases.iter().find(|c| c["verdict"] == "FAIL").expect("a failing case");
     assert!(failed["requirements"].as_array().is_some_and(|r| !r.is_empty()));
     assert!(failed["findings"][0]["message"].is_string());
@@ -70,20 +54,16 @@ fn a_baseline_turns_known_failures_into_xfail_and_fixed_ones_into_xpass() {
         results.to_str().unwrap(),
     ]);
     assert_eq!(code, Some(1));
-    let out = Command::cargo_bin("imgconform")
-        .unwrap()
-        .args([
-            "baseline",
-            "--from",
-            results.to_str().unwrap(),
-            "--expires",
-            "2999-12-31",
-            "--issue",
-            "https://example.invalid/1",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let out = common::imgconform(&[
+        "baseline",
+        "--from",
+        results.to_str().unwrap(),
+        "--expires",
+        "2999-12-31",
+        "--issue",
+        "https://example.invalid/1",
+    ]);
+    assert_eq!(out.code, Some(0));
     let baseline = dir.path().join("baseline.yaml");
     std::fs::write(&baseline, &out.stdout).unwrap();
 
@@ -142,16 +122,8 @@ fn a_bad_baseline_is_bad_input_with_its_position() {
 #[test]
 fn hash_partitions_split_the_suite_without_overlap() {
     let listed = |extra: &[&str]| -> BTreeSet<String> {
-        let out = Command::cargo_bin("imgconform")
-            .unwrap()
-            .args(["run", "--list", "-q"])
-            .args(extra)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect()
+        let args: Vec<&str> = ["--list", "-q"].iter().chain(extra).copied().collect();
+        common::run(&args).stdout.lines().map(str::to_string).collect()
     };
     let all = listed(&[]);
     let parts: Vec<BTreeSet<String>> = (1..=3)
@@ -175,12 +147,7 @@ fn a_request_budget_skips_the_remaining_cases_and_drops_none() {
     let (code, text) = run(&["--max-requests", "40", "--test-threads", "1"]);
     assert_eq!(code, Some(0), "a budget never fails the run:\n{text}");
     assert!(text.contains("request budget (--max-requests) is used up"), "{text}");
-    let listed = Command::cargo_bin("imgconform")
-        .unwrap()
-        .args(["run", "--list"])
-        .output()
-        .unwrap();
-    let total = String::from_utf8_lossy(&listed.stdout).lines().count();
+    let total = common::run(&["--list", "-q"]).stdout.lines().count();
     let summary = text.lines().find(|l| l.starts_with("test result: ")).unwrap();
     let counts = summary.split(';').next().unwrap();
     let num = |word: &str| -> usize {

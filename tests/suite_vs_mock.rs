@@ -4,29 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use assert_cmd::Command;
+mod common;
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
+use common::{Output as Run, run};
 
-fn run(args: &[&str]) -> Run {
-    let out = Command::cargo_bin("imgconform")
-        .unwrap()
-        .arg("run")
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Case ids libtest reported as FAILED.
+/// Case ids the console reported as FAILED.
 fn failed(r: &Run) -> BTreeSet<String> {
     r.stdout
         .lines()
@@ -61,17 +43,10 @@ fn the_clean_mock_passes_every_case() {
 
 #[test]
 fn cross_endpoint_cases_skip_when_one_family_is_configured() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    imgconform::tls::install_crypto_provider();
-    let mock = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        imgconform::mock::spawn(imgconform::mock::MockConfig::default(), listener)
-            .await
-            .unwrap()
-    });
+    let mock = common::BackgroundMock::start(imgconform::mock::MockConfig::default());
     let r = run(&[
         "--compute-url",
-        &mock.compute_url(),
+        &mock.get().compute_url(),
         "--token",
         imgconform::mock::DEFAULT_TOKEN,
     ]);
@@ -87,7 +62,6 @@ fn cross_endpoint_cases_skip_when_one_family_is_configured() {
             "{line}"
         );
     }
-    rt.block_on(mock.shutdown());
 }
 
 /// Each quirk and the cases that must catch it.
@@ -198,12 +172,9 @@ const QUIRKS: &[(&str, &[&str])] = &[
 
 #[test]
 fn every_quirk_is_caught_by_the_cases_named_for_it() {
-    let listed = Command::cargo_bin("imgconform")
-        .unwrap()
-        .args(["mock", "--list-quirks"])
-        .output()
-        .unwrap();
-    let names: BTreeSet<String> = String::from_utf8_lossy(&listed.stdout)
+    let listed = common::imgconform(&["mock", "--list-quirks"]);
+    let names: BTreeSet<String> = listed
+        .stdout
         .lines()
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect();
@@ -237,12 +208,8 @@ fn junit_is_well_formed_and_complete() {
     let xml = std::fs::read_to_string(&path).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("well-formed JUnit");
     let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
-    let listed = Command::cargo_bin("imgconform")
-        .unwrap()
-        .args(["run", "--list", "-q"])
-        .output()
-        .unwrap();
-    let n_listed = String::from_utf8_lossy(&listed.stdout)
+    let n_listed = run(&["--list", "-q"])
+        .stdout
         .lines()
         .filter(|l| l.ends_with(": test"))
         .count();
@@ -300,18 +267,7 @@ fn a_canary_token_never_appears_in_any_output() {
             assert!(!text.contains(CANARY), "{args:?}: the token leaked into {what}");
         }
         // The same run through OS_TOKEN.
-        let out = Command::cargo_bin("imgconform")
-            .unwrap()
-            .arg("run")
-            .args(&args)
-            .env("OS_TOKEN", CANARY)
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let text = common::output(common::command().arg("run").args(&args).env("OS_TOKEN", CANARY)).text();
         assert!(!text.contains(CANARY), "{args:?}: the OS_TOKEN token leaked");
     }
 }
@@ -336,6 +292,34 @@ fn a_failure_report_carries_the_evidence() {
         "#1 ",
     ] {
         assert!(r.stdout.contains(needle), "missing `{needle}` in:\n{}", r.stdout);
+    }
+}
+
+/// Every finding names its kind and the node of the case file that asked for it, in the
+/// console and in JUnit alike (the checks come through a YAML alias: the position is the
+/// anchored definition, the key path the use).
+#[test]
+fn a_finding_points_at_the_check_that_made_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("r.xml");
+    let r = run(&[
+        "--mock-quirk",
+        "name-filter-substring",
+        "--exact",
+        "image-v2/filters/name-not-prefix",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(1), "{}", r.text());
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    for text in [&r.stdout, &xml] {
+        for needle in [
+            "✗ [check] every_item /name: 1 of 2 item(s) do not satisfy the predicate",
+            "at:       <embedded>/cases/image-v2/filters.yaml:22:13 (cases[1].expect[0].checks[0].every_item)",
+            "at:       <embedded>/cases/image-v2/filters.yaml:23:13 (cases[1].expect[0].checks[1].matches_catalogue)",
+        ] {
+            assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+        }
     }
 }
 

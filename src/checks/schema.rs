@@ -22,11 +22,7 @@ pub fn validate(
     };
     let errors: Vec<String> = validator
         .iter_errors(body)
-        .map(|e| {
-            let at = e.instance_path().to_string();
-            let at = if at.is_empty() { "(root)".to_string() } else { at };
-            format!("{at}: {} [schema {}]", trim(&e.to_string(), 200), e.schema_path())
-        })
+        .map(|e| crate::loader::describe_error(&e))
         .collect();
     if errors.is_empty() {
         return Findings::default();
@@ -45,13 +41,4 @@ pub fn validate(
         .expected(format!("a body valid against {name}"))
         .actual(actual),
     )
-}
-
-fn trim(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(max).collect();
-        format!("{cut}…")
-    }
 }

@@ -196,15 +196,7 @@ impl Walker<'_> {
                 page.schema_errors = v
                     .iter_errors(&body)
                     .take(10)
-                    .map(|e| {
-                        let at = e.instance_path().to_string();
-                        format!(
-                            "{}: {} [schema {}]",
-                            if at.is_empty() { "(root)" } else { &at },
-                            e,
-                            e.schema_path()
-                        )
-                    })
+                    .map(|e| crate::loader::describe_error(&e))
                     .collect();
             }
             match body.pointer(&self.profile.items) {

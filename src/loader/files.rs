@@ -26,6 +26,15 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// The text of the input file shown as `display` in diagnostics.
+    pub fn text_of(&self, display: &str) -> Option<&str> {
+        self.cases
+            .values()
+            .chain(self.schemas.values())
+            .find(|f| f.display == display)
+            .map(|f| f.text.as_str())
+    }
+
     pub fn gather(options: &LoadOptions) -> Result<Sources, Diagnostic> {
         let mut sources = Sources::default();
         for (path, text) in super::embedded::FILES {

@@ -12,7 +12,7 @@ mod validate;
 
 pub use files::{SourceFile, SourceSet, Sources};
 pub use parse::parse_file;
-pub use schemas::{SCHEMA_BASE_URI, SchemaSet};
+pub use schemas::{SCHEMA_BASE_URI, SchemaSet, describe_error};
 
 use std::collections::BTreeMap;
 
@@ -117,14 +117,7 @@ pub fn load(options: &LoadOptions) -> Result<Suite, Diagnostics> {
         })
     } else {
         diags.sort();
-        diags.attach_sources(|file| {
-            sources
-                .cases
-                .values()
-                .chain(sources.schemas.values())
-                .find(|f| f.display == file)
-                .map(|f| f.text.as_str())
-        });
+        diags.attach_sources(|file| sources.text_of(file));
         Err(diags)
     }
 }

@@ -162,7 +162,18 @@ pub fn requirements(files: &SourceSet, diags: &mut Diagnostics) -> Vec<(Requirem
     out
 }
 
-/// The profiles, each with where it was defined (for reference errors).
+/// Where `key:` is written in a small mapping file (the first line that starts with it).
+fn key_line(text: &str, key: &str) -> Option<Pos> {
+    text.lines().enumerate().find_map(|(n, l)| {
+        let trimmed = l.trim_start();
+        trimmed
+            .strip_prefix(key)
+            .filter(|rest| rest.starts_with(':'))
+            .map(|_| Pos::new(n as u32 + 1, (l.len() - trimmed.len()) as u32 + 1))
+    })
+}
+
+/// The profiles, each with where its endpoint kind is named (for reference errors).
 pub fn profiles(files: &SourceSet, diags: &mut Diagnostics) -> BTreeMap<String, (Profile, String, Pos)> {
     let mut out = BTreeMap::new();
     for file in files.values().filter(|f| is_profile_file(&f.rel)) {
@@ -184,7 +195,9 @@ pub fn profiles(files: &SourceSet, diags: &mut Diagnostics) -> BTreeMap<String, 
                         .at_key("profile.name"),
                     );
                 }
-                out.insert(p.name.clone(), (p, file.display.clone(), pos));
+                // Problems with the endpoint kind point at its own line.
+                let endpoint_pos = key_line(&file.text, "endpoint").unwrap_or(pos);
+                out.insert(p.name.clone(), (p, file.display.clone(), endpoint_pos));
             }
             Err(d) => diags.push(d),
         }

@@ -42,6 +42,22 @@ impl SchemaSet {
     }
 }
 
+/// One validation error in words: where in the instance, what is wrong (trimmed: a hostile
+/// server controls the value), and which schema keyword said so. The one way schema errors
+/// are shown, for single responses and for the pages of a walk alike.
+pub fn describe_error(e: &jsonschema::ValidationError) -> String {
+    const MAX: usize = 200;
+    let at = e.instance_path().to_string();
+    let at = if at.is_empty() { "(root)".to_string() } else { at };
+    let text = e.to_string();
+    let text = if text.chars().count() <= MAX {
+        text
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    };
+    format!("{at}: {text} [schema {}]", e.schema_path())
+}
+
 fn schema_name(rel: &str) -> String {
     rel.trim_end_matches(".json").to_string()
 }

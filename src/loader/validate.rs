@@ -109,6 +109,7 @@ pub fn endpoints(
                     ),
                 )
                 .kind(DiagKind::Reference)
+                .len(8)
                 .at_key("profile.endpoint")
                 .hint("define it in cases/<profile>/endpoint.yaml (see docs/case-format.md)"),
             );

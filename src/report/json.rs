@@ -7,7 +7,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -19,8 +18,6 @@ use crate::verdict::{Evidence, Finding, Verdict};
 
 /// The version of this document's format; bumped when a field changes meaning or goes away.
 pub const FORMAT_VERSION: u32 = 2;
-
-const REWRITE_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Serialize)]
 struct CaseJson<'a> {
@@ -79,7 +76,7 @@ pub struct Json {
     redactor: Redactor,
     plan: Option<Arc<PlanSummary>>,
     records: Vec<Arc<CaseRecord>>,
-    written: Option<Instant>,
+    rewrites: super::Rewrites,
 }
 
 impl Json {
@@ -89,7 +86,7 @@ impl Json {
             redactor,
             plan: None,
             records: Vec::new(),
-            written: None,
+            rewrites: super::Rewrites::default(),
         }
     }
 
@@ -125,7 +122,7 @@ impl Json {
             serde_json::to_string_pretty(&doc).map_err(|e| anyhow::anyhow!("cannot render JSON results: {e}"))?;
         write_atomically(&self.path, self.redactor.redact(&text).as_bytes())
             .map_err(|e| anyhow::anyhow!("cannot write JSON results {}: {e}", self.path.display()))?;
-        self.written = Some(Instant::now());
+        self.rewrites.done();
         Ok(())
     }
 }
@@ -163,7 +160,7 @@ impl Reporter for Json {
             Event::RequestSent(_) | Event::RequestAnswered(_) => {}
             Event::CaseFinished(r) => {
                 self.records.push(r.clone());
-                if self.written.is_none_or(|t| t.elapsed() >= REWRITE_EVERY) {
+                if self.rewrites.due() {
                     self.write("running", None)?;
                 }
             }

@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use junit_report::{ReportBuilder, TestCase, TestCaseBuilder, TestSuiteBuilder};
 use quick_xml::events::{BytesEnd, BytesStart, Event};
@@ -23,15 +22,12 @@ use crate::plan::PlanSummary;
 use crate::redact::Redactor;
 use crate::verdict::Verdict;
 
-/// How often the file is rewritten while the run goes.
-const REWRITE_EVERY: Duration = Duration::from_secs(1);
-
 pub struct Junit {
     path: PathBuf,
     redactor: Redactor,
     plan: Option<Arc<PlanSummary>>,
     records: Vec<Arc<CaseRecord>>,
-    written: Option<Instant>,
+    rewrites: super::Rewrites,
 }
 
 impl Junit {
@@ -41,7 +37,7 @@ impl Junit {
             redactor,
             plan: None,
             records: Vec::new(),
-            written: None,
+            rewrites: super::Rewrites::default(),
         }
     }
 
@@ -54,7 +50,7 @@ impl Junit {
         let xml = render(&records, &run, &self.redactor)?;
         write_atomically(&self.path, &xml)
             .map_err(|e| anyhow::anyhow!("cannot write JUnit report {}: {e}", self.path.display()))?;
-        self.written = Some(Instant::now());
+        self.rewrites.done();
         Ok(())
     }
 }
@@ -70,7 +66,7 @@ impl Reporter for Junit {
             events::Event::RequestSent(_) | events::Event::RequestAnswered(_) => {}
             events::Event::CaseFinished(r) => {
                 self.records.push(r.clone());
-                if self.written.is_none_or(|t| t.elapsed() >= REWRITE_EVERY) {
+                if self.rewrites.due() {
                     self.write("running", &[])?;
                 }
             }
@@ -85,20 +81,7 @@ impl Reporter for Junit {
 
 /// A case that never finished, as a skipped testcase.
 fn not_run_record(id: &str, status: &str) -> CaseRecord {
-    let profile = id.split('/').next().unwrap_or("").to_string();
-    CaseRecord {
-        id: id.to_string(),
-        title: String::new(),
-        profile,
-        level: crate::model::Level::Must,
-        requirements: Vec::new(),
-        spec: String::new(),
-        quote: String::new(),
-        note: None,
-        source: String::new(),
-        requests: 0,
-        outcome: crate::verdict::Outcome::skip(format!("not run: {status}")),
-    }
+    CaseRecord::placeholder(id, crate::verdict::Outcome::skip(format!("not run: {status}")))
 }
 
 /// The run-level properties of every `<testsuite>`: what was tested, with what, when.

@@ -47,6 +47,23 @@ pub fn reporters(plan: &Plan, redactor: &Redactor) -> Vec<Box<dyn Reporter>> {
     out
 }
 
+/// When a report file that is rewritten as the run goes is due for its next rewrite: at the
+/// first chance, then at most once a second (the last rewrite, at the run's end, is always done).
+#[derive(Debug, Default)]
+pub(crate) struct Rewrites {
+    last: Option<std::time::Instant>,
+}
+
+impl Rewrites {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+    pub fn due(&self) -> bool {
+        self.last.is_none_or(|t| t.elapsed() >= Self::EVERY)
+    }
+    pub fn done(&mut self) {
+        self.last = Some(std::time::Instant::now());
+    }
+}
+
 /// Writes `bytes` to a temporary file beside `path` and renames it over `path`, so a reader (or
 /// a run killed mid-write) never sees half a file.
 pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -236,19 +236,7 @@ fn finished_record(
             let outcome = Outcome::error(Finding::new("request", why), Default::default());
             let rec = match c {
                 Some(c) => record(&c, outcome, 0),
-                None => CaseRecord {
-                    id: "<unknown>".into(),
-                    title: String::new(),
-                    profile: String::new(),
-                    level: crate::model::Level::Must,
-                    requirements: Vec::new(),
-                    spec: String::new(),
-                    quote: String::new(),
-                    note: None,
-                    source: String::new(),
-                    requests: 0,
-                    outcome,
-                },
+                None => CaseRecord::placeholder("<unknown>", outcome),
             };
             debug_assert!(rec.outcome.verdict == Verdict::Error);
             sink.emit(Event::CaseFinished(Arc::new(rec.clone())));

@@ -77,11 +77,7 @@ impl Judge<'_> {
 
         let is_walk_page = walk.is_some() && (200..300).contains(&response.status);
         if let Some(schema) = &alt.value.schema {
-            let at = node_ref(
-                self.lc,
-                Pos::from_yaml(&schema.referenced),
-                &format!("{alt_key}.schema"),
-            );
+            let at = node_ref(self.lc, Pos::from_yaml(&schema.defined), &format!("{alt_key}.schema"));
             let mut found = Findings::default();
             match self.ctx.schemas.get(&schema.value) {
                 None => found.errors.push(Finding::new(
@@ -208,7 +204,7 @@ impl Judge<'_> {
         };
         for (n, check) in alt.value.checks.iter().enumerate() {
             let key = format!("{alt_key}.checks[{n}].{}", check.value.name());
-            let at = node_ref(self.lc, Pos::from_yaml(&check.referenced), &key);
+            let at = node_ref(self.lc, Pos::from_yaml(&check.defined), &key);
             findings.extend(checks::run(&check.value, &subject, self.net).await.at(&at));
         }
         for extra in &findings.exchanges {

@@ -110,6 +110,8 @@ pub(crate) fn case_ref(lc: &LoadedCase, key: &str) -> SourceRef {
     node_ref(lc, lc.pos, key)
 }
 
+/// `pos` is where the node is *defined*: for a node reached through a YAML alias
+/// (`expect: *walk-ok`), the anchored text the check comes from, not the alias.
 pub(crate) fn node_ref(lc: &LoadedCase, pos: crate::source::Pos, key: &str) -> SourceRef {
     SourceRef {
         file: lc.file.clone(),
@@ -220,11 +222,7 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
                 .into();
             }
             Err(e) => {
-                let at = node_ref(
-                    lc,
-                    crate::source::Pos::from_yaml(&b.referenced),
-                    &format!("bind.{name}"),
-                );
+                let at = node_ref(lc, crate::source::Pos::from_yaml(&b.defined), &format!("bind.{name}"));
                 return Outcome::error(Finding::new(format!("bind {name}"), e).at(&at), Evidence::default()).into();
             }
         }
