@@ -1,19 +1,15 @@
 //! `--json PATH`: every case's result for machines (CI dashboards, `imgconform baseline`).
 //!
 //! The document is data, not display strings: verdicts, counts, requests, each exchange's
-//! status, content type, size and duration. It is rewritten (atomically) as cases finish and at
-//! the end, so a run cut short leaves a well-formed file whose `status` says so; the cases it
-//! did not run are listed in `not_run`. The whole text passes through the redactor.
-
-use std::path::PathBuf;
-use std::sync::Arc;
+//! status, content type, size and duration. It is rewritten as the run goes (see `file`), so a
+//! run cut short leaves a well-formed file whose `status` says so; the cases it did not run are
+//! listed in `not_run`. The whole text passes through the redactor.
 
 use serde::Serialize;
 
-use super::write_atomically;
-use crate::events::{CaseRecord, Counts, Event, Reporter, RunSummary};
+use super::file::{Collected, Format};
+use crate::events::{CaseRecord, Counts};
 use crate::plan::PlanSummary;
-use crate::redact::Redactor;
 use crate::verdict::{Evidence, Finding, Verdict};
 
 /// The version of this document's format; bumped when a field changes meaning or goes away.
@@ -71,36 +67,24 @@ struct Summary {
     duration_ms: u128,
 }
 
-pub struct Json {
-    path: PathBuf,
-    redactor: Redactor,
-    plan: Option<Arc<PlanSummary>>,
-    records: Vec<Arc<CaseRecord>>,
-    rewrites: super::Rewrites,
-}
+/// The JSON format of a `FileReport`.
+pub struct Json;
 
-impl Json {
-    pub fn new(path: PathBuf, redactor: Redactor) -> Self {
-        Json {
-            path,
-            redactor,
-            plan: None,
-            records: Vec::new(),
-            rewrites: super::Rewrites::default(),
-        }
+impl Format for Json {
+    fn what(&self) -> &'static str {
+        "JSON results"
     }
-
-    fn write(&mut self, status: &str, end: Option<&RunSummary>) -> anyhow::Result<()> {
-        let mut records: Vec<&CaseRecord> = self.records.iter().map(|r| &**r).collect();
-        records.sort_by(|a, b| a.id.cmp(&b.id));
-        let c = Counts::of(records.iter().copied());
-        let requests = end.map_or_else(|| records.iter().map(|r| r.requests).sum(), |s| s.requests);
+    fn render(&self, run: &Collected) -> anyhow::Result<Vec<u8>> {
+        let c = Counts::of(run.records.iter().copied());
+        let end = run.state.summary();
+        let status = run.state.status();
+        let requests = end.map_or_else(|| run.records.iter().map(|r| r.requests).sum(), |s| s.requests);
         let doc = Document {
             format_version: FORMAT_VERSION,
             tool: "imgconform",
             version: crate::plan::version(),
-            status,
-            plan: self.plan.as_deref(),
+            status: &status,
+            plan: run.plan,
             started_at: end.map(|s| s.started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
             finished_at: end.map(|_| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
             summary: Summary {
@@ -115,15 +99,12 @@ impl Json {
                 requests,
                 duration_ms: end.map_or(0, |s| s.elapsed.as_millis()),
             },
-            cases: records.iter().map(|r| case_json(r)).collect(),
+            cases: run.records.iter().map(|r| case_json(r)).collect(),
             not_run: end.map_or(&[], |s| &s.not_run),
         };
         let text =
             serde_json::to_string_pretty(&doc).map_err(|e| anyhow::anyhow!("cannot render JSON results: {e}"))?;
-        write_atomically(&self.path, self.redactor.redact(&text).as_bytes())
-            .map_err(|e| anyhow::anyhow!("cannot write JSON results {}: {e}", self.path.display()))?;
-        self.rewrites.done();
-        Ok(())
+        Ok(run.redactor.redact(&text).into_bytes())
     }
 }
 
@@ -146,29 +127,5 @@ fn case_json(r: &CaseRecord) -> CaseJson<'_> {
         findings: &r.outcome.findings,
         expected: &r.outcome.expected,
         evidence: &r.outcome.evidence,
-    }
-}
-
-impl Reporter for Json {
-    fn report(&mut self, event: &Event) -> anyhow::Result<()> {
-        match event {
-            Event::RunStarted { plan } => {
-                self.plan = Some(plan.clone());
-                self.write("running", None)?;
-            }
-            Event::CaseStarted { .. } => {}
-            Event::RequestSent(_) | Event::RequestAnswered(_) => {}
-            Event::CaseFinished(r) => {
-                self.records.push(r.clone());
-                if self.rewrites.due() {
-                    self.write("running", None)?;
-                }
-            }
-            Event::RunFinished(summary) => self.write("complete", Some(summary))?,
-            Event::RunInterrupted { signal, summary } => {
-                self.write(&format!("interrupted by {}", signal.name()), Some(summary))?;
-            }
-        }
-        Ok(())
     }
 }

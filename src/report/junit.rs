@@ -4,78 +4,35 @@
 //! command line, start, status). junit-report writes the file; the properties, which it does
 //! not support, are added by a streaming pass over its output.
 //!
-//! The reporter rewrites the whole file (to a temporary file, then renamed over it) as cases
-//! finish, at most once a second, and at the end: whenever the run stops — finished,
-//! interrupted, or killed — the file on disk is well-formed XML with every case finished so
-//! far; an interrupted run marks the cases it did not run as skipped.
+//! The file is rewritten as the run goes (see `file`); an interrupted run marks the cases it did
+//! not run as skipped.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::Arc;
 
 use junit_report::{ReportBuilder, TestCase, TestCaseBuilder, TestSuiteBuilder};
 use quick_xml::events::{BytesEnd, BytesStart, Event};
 
-use super::{CaseRecord, render_outcome, write_atomically, xml_safe};
-use crate::events::{self, Reporter};
+use super::file::{Collected, Format};
+use super::{CaseRecord, render_outcome, xml_safe};
 use crate::plan::PlanSummary;
 use crate::redact::Redactor;
 use crate::verdict::Verdict;
 
-pub struct Junit {
-    path: PathBuf,
-    redactor: Redactor,
-    plan: Option<Arc<PlanSummary>>,
-    records: Vec<Arc<CaseRecord>>,
-    rewrites: super::Rewrites,
-}
+/// The JUnit format of a `FileReport`.
+pub struct Junit;
 
-impl Junit {
-    pub fn new(path: PathBuf, redactor: Redactor) -> Self {
-        Junit {
-            path,
-            redactor,
-            plan: None,
-            records: Vec::new(),
-            rewrites: super::Rewrites::default(),
-        }
+impl Format for Junit {
+    fn what(&self) -> &'static str {
+        "JUnit report"
     }
-
-    fn write(&mut self, status: &str, not_run: &[String]) -> anyhow::Result<()> {
-        let mut records: Vec<CaseRecord> = self.records.iter().map(|r| (**r).clone()).collect();
-        for id in not_run {
-            records.push(not_run_record(id, status));
+    fn render(&self, run: &Collected) -> anyhow::Result<Vec<u8>> {
+        let status = run.state.status();
+        let mut records: Vec<CaseRecord> = run.records.iter().map(|r| (*r).clone()).collect();
+        for id in run.state.summary().map_or(&[][..], |s| &s.not_run) {
+            records.push(not_run_record(id, &status));
         }
-        let run = run_properties(self.plan.as_deref(), status, &self.redactor);
-        let xml = render(&records, &run, &self.redactor)?;
-        write_atomically(&self.path, &xml)
-            .map_err(|e| anyhow::anyhow!("cannot write JUnit report {}: {e}", self.path.display()))?;
-        self.rewrites.done();
-        Ok(())
-    }
-}
-
-impl Reporter for Junit {
-    fn report(&mut self, event: &events::Event) -> anyhow::Result<()> {
-        match event {
-            events::Event::RunStarted { plan } => {
-                self.plan = Some(plan.clone());
-                self.write("running", &[])?;
-            }
-            events::Event::CaseStarted { .. } => {}
-            events::Event::RequestSent(_) | events::Event::RequestAnswered(_) => {}
-            events::Event::CaseFinished(r) => {
-                self.records.push(r.clone());
-                if self.rewrites.due() {
-                    self.write("running", &[])?;
-                }
-            }
-            events::Event::RunFinished(_) => self.write("complete", &[])?,
-            events::Event::RunInterrupted { signal, summary } => {
-                self.write(&format!("interrupted by {}", signal.name()), &summary.not_run)?;
-            }
-        }
-        Ok(())
+        let props = run_properties(run.plan, &status, run.redactor);
+        render(&records, &props, run.redactor)
     }
 }
 

@@ -9,6 +9,7 @@
 //! Every text passes through the run's redactor.
 
 mod console;
+mod file;
 mod json;
 mod junit;
 mod sanitize;
@@ -17,6 +18,7 @@ mod text;
 
 pub use crate::events::{CaseRecord, Counts};
 pub use console::Console;
+pub use file::FileReport;
 pub use json::{FORMAT_VERSION as JSON_FORMAT_VERSION, Json};
 pub use junit::Junit;
 pub use sanitize::xml_safe;
@@ -36,32 +38,15 @@ pub fn reporters(plan: &Plan, redactor: &Redactor) -> Vec<Box<dyn Reporter>> {
         redactor.clone(),
     ))];
     if let Some(p) = &plan.reports.junit {
-        out.push(Box::new(Junit::new(p.clone(), redactor.clone())));
+        out.push(Box::new(FileReport::new(p.clone(), redactor.clone(), Junit)));
     }
     if let Some(p) = &plan.reports.json {
-        out.push(Box::new(Json::new(p.clone(), redactor.clone())));
+        out.push(Box::new(FileReport::new(p.clone(), redactor.clone(), Json)));
     }
     if plan.snapshots.mode != crate::snapshot::Mode::Off {
         out.push(Box::new(Snapshots::new(plan.snapshots.clone())));
     }
     out
-}
-
-/// When a report file that is rewritten as the run goes is due for its next rewrite: at the
-/// first chance, then at most once a second (the last rewrite, at the run's end, is always done).
-#[derive(Debug, Default)]
-pub(crate) struct Rewrites {
-    last: Option<std::time::Instant>,
-}
-
-impl Rewrites {
-    const EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-    pub fn due(&self) -> bool {
-        self.last.is_none_or(|t| t.elapsed() >= Self::EVERY)
-    }
-    pub fn done(&mut self) {
-        self.last = Some(std::time::Instant::now());
-    }
 }
 
 /// Writes `bytes` to a temporary file beside `path` and renames it over `path`, so a reader (or
