@@ -386,9 +386,24 @@ async fn each_quirk_changes_what_it_names() {
                 assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
             }
             Quirk::ErrorBodyNotJson => {
-                let (status, headers, _) = c.get("/v2/images?limit=-1").await;
-                assert_eq!(status, 400);
-                assert!(headers["content-type"].to_str().unwrap().starts_with("text/plain"));
+                // Compute errors lose Nova's JSON; image-v2 errors stay as Glance negotiates them.
+                let (status, headers, body) = c.get("/v2/images?limit=-1").await;
+                assert_eq!(
+                    (status, headers["content-type"].to_str().unwrap()),
+                    (400, "application/json")
+                );
+                assert_eq!(body["code"], "400 Bad Request");
+                let r = c
+                    .http
+                    .get(format!("{}/images?limit=abc", m.compute_url()))
+                    .header("X-Auth-Token", mock::DEFAULT_TOKEN)
+                    .header("Accept", "application/json")
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status().as_u16(), 400);
+                assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+                assert!(serde_json::from_str::<Value>(&r.text().await.unwrap()).is_err());
             }
             Quirk::SecondPageOtherOrder => {
                 let page = c.ids(&format!("/v2/images?limit=5&marker={}", all[0])).await;

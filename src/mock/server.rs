@@ -31,7 +31,8 @@ async fn common_headers(State(state): State<Arc<MockState>>, request: Request, n
     response_quirks(&state, &path, response)
 }
 
-/// The quirks that rewrite a whole response: its media type, or its error body.
+/// The quirks that rewrite a whole response: its media type, or (compute only: Nova always
+/// answers JSON, while image-v2 documents no error body) its error body.
 fn response_quirks(state: &MockState, path: &str, mut response: Response) -> Response {
     let quirks = &state.config.quirks;
     if quirks.contains(&Quirk::HtmlContentType) && response.status().is_success() && path.ends_with("/v2/images") {
@@ -40,7 +41,8 @@ fn response_quirks(state: &MockState, path: &str, mut response: Response) -> Res
             HeaderValue::from_static("text/html; charset=UTF-8"),
         );
     }
-    if quirks.contains(&Quirk::ErrorBodyNotJson) && response.status().is_client_error() {
+    if quirks.contains(&Quirk::ErrorBodyNotJson) && path.starts_with("/compute/") && response.status().is_client_error()
+    {
         let status = response.status();
         let mut plain = (status, format!("{status}\n\nThe request could not be served.")).into_response();
         plain.headers_mut().insert(
