@@ -152,7 +152,7 @@ const QUIRKS: &[(&str, &[&str])] = &[
     ("html-content-type", &["image-v2/shape/list-schema"]),
     (
         "error-body-not-json",
-        &["image-v2/pagination/limit-negative", "image-v2/errors/unknown-image"],
+        &["compute-v2/pagination/limit-negative", "compute-v2/filters/changes-since-malformed"],
     ),
     (
         "second-page-other-order",
