@@ -88,6 +88,9 @@ pub struct Finding {
     pub actual: Option<String>,
     /// The case-file node that asked for this check.
     pub at: Option<SourceRef>,
+    /// The requirement level a broken rule is judged at (the check's, the alternative's, or
+    /// the case's); the verdict takes the worst.
+    pub level: Option<Level>,
 }
 
 /// The kind of a finding, from the name of what was checked.
@@ -116,7 +119,13 @@ impl Finding {
             expected: None,
             actual: None,
             at: None,
+            level: None,
         }
+    }
+    /// Says the level this finding is judged at, unless already said.
+    pub fn level(mut self, level: Level) -> Self {
+        self.level.get_or_insert(level);
+        self
     }
     /// Says where the check was asked for, unless already said.
     pub fn at(mut self, at: &SourceRef) -> Self {

@@ -152,7 +152,10 @@ const QUIRKS: &[(&str, &[&str])] = &[
     ("html-content-type", &["image-v2/shape/list-schema"]),
     (
         "error-body-not-json",
-        &["compute-v2/pagination/limit-negative", "compute-v2/filters/changes-since-malformed"],
+        &[
+            "compute-v2/pagination/limit-negative",
+            "compute-v2/filters/changes-since-malformed",
+        ],
     ),
     (
         "second-page-other-order",

@@ -71,6 +71,13 @@ impl Findings {
             ..Default::default()
         }
     }
+    /// Says the level every broken rule is judged at (unless it already says).
+    pub fn level(mut self, level: crate::model::Level) -> Self {
+        for f in self.broken.iter_mut() {
+            f.level.get_or_insert(level);
+        }
+        self
+    }
     /// Says for every finding which case-file node asked for it (unless it already says).
     pub fn at(mut self, at: &crate::verdict::SourceRef) -> Self {
         for f in self.broken.iter_mut().chain(self.errors.iter_mut()) {

@@ -11,6 +11,38 @@ use crate::verdict::Finding;
 /// A `where` predicate with its value rendered.
 type Filter<'a> = (&'a crate::model::Predicate, Option<Value>);
 
+/// Renders the values of predicates with the case's variables.
+fn render<'a>(
+    predicates: &'a [crate::model::Predicate],
+    subject: &Subject,
+    label: &str,
+) -> Result<Vec<Filter<'a>>, Findings> {
+    let mut out = Vec::new();
+    for p in predicates {
+        let v = match &p.value {
+            None => None,
+            Some(v) => Some(
+                render_value(&v.value, subject.vars)
+                    .map_err(|e| Findings::error(Finding::new(label, format!("cannot render a filter value: {e}"))))?,
+            ),
+        };
+        out.push((p, v));
+    }
+    Ok(out)
+}
+
+/// Whether `item` satisfies every filter.
+fn holds(filters: &[Filter], item: &Value, label: &str) -> Result<bool, Findings> {
+    for (p, v) in filters {
+        match eval(p.op, value_at(item, &p.path.value), v.as_ref()) {
+            Ok(true) => {}
+            Ok(false) => return Ok(false),
+            Err(e) => return Err(Findings::error(Finding::new(label, format!("client-side filter: {e}")))),
+        }
+    }
+    Ok(true)
+}
+
 /// The catalogue's items that satisfy the check's `where`, rendered with the case's values,
 /// with the rendered predicates (for messages); or the findings that stop the check.
 fn select<'s>(
@@ -21,27 +53,12 @@ fn select<'s>(
     let Some(catalogue) = subject.catalogue else {
         return Err(Findings::error(Finding::new(label, "no catalogue was discovered")));
     };
-    let mut filters = Vec::new();
-    for p in &o.filter {
-        let v = match &p.value {
-            None => None,
-            Some(v) => Some(
-                render_value(&v.value, subject.vars)
-                    .map_err(|e| Findings::error(Finding::new(label, format!("cannot render a filter value: {e}"))))?,
-            ),
-        };
-        filters.push((p, v));
-    }
+    let filters = render(&o.filter, subject, label)?;
     let mut selected = Vec::new();
-    'items: for item in &catalogue.items {
-        for (p, v) in &filters {
-            match eval(p.op, value_at(item, &p.path.value), v.as_ref()) {
-                Ok(true) => {}
-                Ok(false) => continue 'items,
-                Err(e) => return Err(Findings::error(Finding::new(label, format!("client-side filter: {e}")))),
-            }
+    for item in &catalogue.items {
+        if holds(&filters, item, label)? {
+            selected.push(item);
         }
-        selected.push(item);
     }
     Ok((selected, filters))
 }
@@ -69,8 +86,26 @@ pub fn matches_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
         .collect();
     let id_ptr = &subject.profile.id;
     let mut want = ids(window.iter().copied(), id_ptr);
-    let got = ids(items.iter().copied(), id_ptr);
-    if o.prefix && !got.is_empty() && got.len() < want.len() {
+    // Extra items the seed allows (deleted images in a changes-since window) are set aside.
+    let extra_ok = match render(&o.allow_extra, subject, label) {
+        Ok(f) => f,
+        Err(f) => return f,
+    };
+    let mut got = Vec::new();
+    for item in items {
+        let id = ids([*item], id_ptr).remove(0);
+        if !o.allow_extra.is_empty() && !want.contains(&id) {
+            match holds(&extra_ok, item, label) {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(f) => return f,
+            }
+        }
+        got.push(id);
+    }
+    let mut short = None;
+    if o.prefix && got.len() < want.len() {
+        short = Some(want.len());
         want.truncate(got.len());
     }
     let filter_words: Vec<String> = filters
@@ -91,6 +126,24 @@ pub fn matches_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
             (s, None) => format!(" (from position {})", s + 1),
         }
     );
+    // A page shorter than expected is fine only if it links to the rest.
+    if let Some(expected) = short
+        && subject
+            .body
+            .is_some_and(|b| matches!(crate::exec::next_link(b, &subject.profile.next), Ok(None)))
+    {
+        return Findings::broken(
+            Finding::new(
+                label,
+                format!(
+                    "the page holds {} of the {expected} expected item(s) and has no next link: the rest cannot be reached",
+                    got.len()
+                ),
+            )
+            .expected(format!("{expected} item(s), or fewer with a next link"))
+            .actual(format!("{}: {}", got.len(), short_list(&got))),
+        );
+    }
     match o.order {
         OrderMode::Same => {
             if want == got {

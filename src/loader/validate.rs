@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{LoadedCase, SchemaSet};
-use crate::model::{Check, EndpointKind, Method, Op, Predicate, Profile, Requirement, Spanned, TenantInPath};
+use crate::model::{
+    Check, CheckEntry, EndpointKind, Method, Op, Predicate, Profile, Requirement, Spanned, TenantInPath,
+};
 use crate::source::{DiagKind, Diagnostic, Diagnostics, Pos, yaml_len};
 use crate::template;
 
@@ -568,13 +570,14 @@ fn check_path(cx: &mut Ctx, p: &Spanned<String>, key: &str) {
 
 fn check_check(
     cx: &mut Ctx,
-    check: &Spanned<Check>,
+    entry: &Spanned<CheckEntry>,
     key: &str,
     vars: &BTreeSet<&str>,
     profiles: &BTreeMap<String, Profile>,
 ) {
-    let key = format!("{key}.{}", check.value.name());
-    match &check.value {
+    let key = format!("{key}.{}", entry.value.check.name());
+    let check = entry;
+    match &check.value.check {
         Check::Body(p) => check_predicate(cx, p, &key, vars, false),
         Check::Header(p) => {
             // A header name, not a pointer.
@@ -636,6 +639,17 @@ fn check_check(
         Check::MatchesCatalogue(o) | Check::DisjointFromCatalogue(o) => {
             for (n, p) in o.filter.iter().enumerate() {
                 check_predicate(cx, p, &format!("{key}.where[{n}]"), vars, false);
+            }
+            for (n, p) in o.allow_extra.iter().enumerate() {
+                check_predicate(cx, p, &format!("{key}.allow_extra[{n}]"), vars, false);
+            }
+            if matches!(check.value.check, Check::DisjointFromCatalogue(_)) && (!o.allow_extra.is_empty() || o.prefix) {
+                cx.at(
+                    DiagKind::Rule,
+                    check,
+                    &key,
+                    "`disjoint_from_catalogue` takes `where` only (`allow_extra` and `prefix` are for `matches_catalogue`)",
+                );
             }
         }
         Check::LinkKeepsQuery(l) | Check::LinkSamePage(l) => check_pointer(cx, &l.path, &format!("{key}.path"), false),

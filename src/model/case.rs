@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{Check, Predicate, QueryMap, Spanned};
+use super::{CheckEntry, Predicate, QueryMap, Spanned};
 
 /// A case file holds one or more cases (`cases: [...]`).
 #[derive(Debug, Deserialize)]
@@ -58,7 +58,7 @@ pub struct SpecRef {
     pub quote: String,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
     /// A failure is a FAIL.
     #[serde(rename = "MUST")]
@@ -240,8 +240,15 @@ pub struct Alternative {
     /// Schema name under `schemas/` without `.json` (e.g. `image-v2/images`).
     #[serde(default)]
     pub schema: Option<Spanned<String>>,
+    /// The level the schema and the checks of this answer are judged at, when lower than the
+    /// case's (an error body no seed documents: the status is the MUST, the body a SHOULD).
     #[serde(default)]
-    pub checks: Vec<Spanned<Check>>,
+    pub level: Option<Level>,
+    /// The level of the schema alone, when it differs from the alternative's.
+    #[serde(default)]
+    pub schema_level: Option<Level>,
+    #[serde(default)]
+    pub checks: Vec<Spanned<CheckEntry>>,
     /// Why this answer is acceptable (a seed section, or "real Glance 33 answers so").
     #[serde(default)]
     pub because: Option<String>,

@@ -3,9 +3,124 @@
 //! Checks are an externally tagged enum (one key per check), so an unknown check name is a load
 //! error with a position, never silently ignored.
 
-use serde::Deserialize;
+use std::fmt;
 
-use super::{Predicate, Spanned};
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess, VariantAccess, Visitor};
+
+use super::{Level, Predicate, Spanned};
+
+/// A check as written in an alternative, with the requirement level it is judged at: the case's
+/// (or the alternative's) unless the entry says `level:` beside the check.
+///
+/// ```yaml
+/// checks:
+///   - ids_unique
+///   - every_item: {path: /status, op: equals, value: active}
+///   - {body: {path: /code, op: exists}, level: SHOULD}
+/// ```
+#[derive(Debug)]
+pub struct CheckEntry {
+    pub check: Check,
+    pub level: Option<Level>,
+}
+
+impl<'de> Deserialize<'de> for CheckEntry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CheckEntry;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a check: its name, or a map of one check name (and an optional `level`)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CheckEntry, E> {
+                Ok(CheckEntry {
+                    check: Check::deserialize(v.into_deserializer())?,
+                    level: None,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CheckEntry, A::Error> {
+                let mut check = None;
+                let mut level = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "level" {
+                        level = Some(map.next_value::<Level>()?);
+                    } else if let Some(first) = &check {
+                        let first: &Check = first;
+                        return Err(de::Error::custom(format!(
+                            "one check per entry: `{}` and `{key}` are two (write them as two entries)",
+                            first.name()
+                        )));
+                    } else {
+                        check = Some(map.next_value_seed(Named(key))?);
+                    }
+                }
+                let check = check.ok_or_else(|| de::Error::custom("the entry names no check, only a `level`"))?;
+                Ok(CheckEntry { check, level })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Deserializes the check called `.0` from the value that follows its name.
+struct Named(String);
+
+impl<'de> DeserializeSeed<'de> for Named {
+    type Value = Check;
+    fn deserialize<D: Deserializer<'de>>(self, content: D) -> Result<Check, D::Error> {
+        Check::deserialize(Keyed {
+            variant: self.0,
+            content,
+        })
+    }
+}
+
+/// An externally tagged enum whose tag was already read: `variant`, then `content`.
+struct Keyed<D> {
+    variant: String,
+    content: D,
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Keyed<D> {
+    type Error = D::Error;
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        visitor.visit_enum(self)
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+impl<'de, D: Deserializer<'de>> EnumAccess<'de> for Keyed<D> {
+    type Error = D::Error;
+    type Variant = Self;
+    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self), D::Error> {
+        let v = seed.deserialize(self.variant.as_str().into_deserializer())?;
+        Ok((v, self))
+    }
+}
+
+impl<'de, D: Deserializer<'de>> VariantAccess<'de> for Keyed<D> {
+    type Error = D::Error;
+    fn unit_variant(self) -> Result<(), D::Error> {
+        <()>::deserialize(self.content)
+    }
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, D::Error> {
+        seed.deserialize(self.content)
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+        self.content.deserialize_tuple(len, visitor)
+    }
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.content.deserialize_struct("", fields, visitor)
+    }
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -101,9 +216,15 @@ pub struct OracleCheck {
     pub skip: usize,
     #[serde(default)]
     pub take: Option<usize>,
-    /// The items need only be a leading part of the expected list (a server may clamp a page).
+    /// The items need only be a leading part of the expected list (a server may clamp a page,
+    /// or return fewer than `limit`: seed 003 "between zero and limit items"); a page shorter
+    /// than expected must then carry a next link, or the rest could not be reached.
     #[serde(default)]
     pub prefix: bool,
+    /// Items outside the expected list are allowed when they satisfy every predicate here
+    /// (seed 001: changes-since also lists images deleted in the window).
+    #[serde(default)]
+    pub allow_extra: Vec<Predicate>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]

@@ -15,7 +15,8 @@ pub use case::{
     Alternative, Auth, Base, Binding, Case, CaseFile, Level, Method, Need, Prefer, Request, SpecRef, WalkSpec,
 };
 pub use check::{
-    AgreesWith, Check, CountCheck, FieldPair, LinkCheck, OracleCheck, OrderMode, SameIdsAs, SortDir, SortKey, SortedBy,
+    AgreesWith, Check, CheckEntry, CountCheck, FieldPair, LinkCheck, OracleCheck, OrderMode, SameIdsAs, SortDir,
+    SortKey, SortedBy,
 };
 pub use endpoint::{EndpointFile, EndpointKind, Preflight, TenantInPath, UrlHint};
 pub use predicate::{Op, Predicate};

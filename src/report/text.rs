@@ -27,7 +27,11 @@ pub fn render_outcome(r: &CaseRecord, redactor: &Redactor) -> String {
         return redactor.redact(&s);
     }
     for f in &o.findings {
-        let _ = writeln!(s, "✗ [{}] {}: {}", f.kind, f.check, f.message);
+        let level = match f.level {
+            Some(l) if l != r.level => format!(" · {}", l.as_str()),
+            _ => String::new(),
+        };
+        let _ = writeln!(s, "✗ [{}{level}] {}: {}", f.kind, f.check, f.message);
         if let Some(at) = &f.at {
             let _ = writeln!(s, "    at:       {at}");
         }

@@ -106,7 +106,8 @@ impl Judge<'_> {
                     }
                 }
             }
-            findings.extend(found.at(&at));
+            let level = alt.value.schema_level.or(alt.value.level).unwrap_or(case.level);
+            findings.extend(found.at(&at).level(level));
         }
 
         let mut reference = None;
@@ -202,10 +203,17 @@ impl Judge<'_> {
             vars: self.vars,
             catalogue: self.catalogue,
         };
-        for (n, check) in alt.value.checks.iter().enumerate() {
-            let key = format!("{alt_key}.checks[{n}].{}", check.value.name());
-            let at = node_ref(self.lc, Pos::from_yaml(&check.defined), &key);
-            findings.extend(checks::run(&check.value, &subject, self.net).await.at(&at));
+        let alt_level = alt.value.level.unwrap_or(case.level);
+        for (n, entry) in alt.value.checks.iter().enumerate() {
+            let key = format!("{alt_key}.checks[{n}].{}", entry.value.check.name());
+            let at = node_ref(self.lc, Pos::from_yaml(&entry.defined), &key);
+            let level = entry.value.level.unwrap_or(alt_level);
+            findings.extend(
+                checks::run(&entry.value.check, &subject, self.net)
+                    .await
+                    .at(&at)
+                    .level(level),
+            );
         }
         for extra in &findings.exchanges {
             evidence.exchanges.push(exchange_evidence(extra));
@@ -238,16 +246,21 @@ impl Judge<'_> {
     }
 }
 
-/// The raw verdict from the findings: a broken rule is FAIL or WARN by the case's level, a check
-/// that could not be made is ERROR.
-pub(super) fn verdict(case: &Case, findings: Findings, evidence: Evidence) -> Outcome {
+/// The raw verdict from the findings: a broken rule is FAIL or WARN by the worst level among the
+/// broken ones (each the check's, its alternative's or the case's), a check that could not be
+/// made is ERROR.
+pub(super) fn verdict(case: &Case, mut findings: Findings, evidence: Evidence) -> Outcome {
     if findings.broken.is_empty()
         && let Some(reason) = findings.skip
     {
         return Outcome::skip(reason);
     }
-    let verdict = if !findings.broken.is_empty() {
-        Verdict::for_broken(case.level)
+    for f in &mut findings.broken {
+        f.level.get_or_insert(case.level);
+    }
+    let worst = findings.broken.iter().filter_map(|f| f.level).min();
+    let verdict = if let Some(level) = worst {
+        Verdict::for_broken(level)
     } else if !findings.errors.is_empty() {
         Verdict::Error
     } else {

@@ -57,7 +57,7 @@ pub fn describe_alternatives(case: &Case) -> Vec<String> {
                 s.push_str(&format!(", body matching {}", schema.value));
             }
             if !a.checks.is_empty() {
-                let names: Vec<&str> = a.checks.iter().map(|c| c.value.name()).collect();
+                let names: Vec<&str> = a.checks.iter().map(|c| c.value.check.name()).collect();
                 s.push_str(&format!(", checks: {}", names.join(", ")));
             }
             if let Some(b) = &a.because {
@@ -78,7 +78,7 @@ fn judged_with_catalogue(case: &Case) -> bool {
             template::value_references(&v.value).is_ok_and(|r| r.iter().any(|r| r.var == "catalogue_count"))
         })
         || case.expect.iter().any(|a| {
-            a.value.checks.iter().any(|c| match &c.value {
+            a.value.checks.iter().any(|c| match &c.value.check {
                 Check::MatchesCatalogue(_) | Check::DisjointFromCatalogue(_) => true,
                 Check::Count(c) => template::value_references(&c.value.value)
                     .is_ok_and(|r| r.iter().any(|r| r.var == "catalogue_count")),
