@@ -107,6 +107,11 @@ async fn run_once(shared: Arc<Shared>, quirks: Vec<Quirk>) -> anyhow::Result<BTr
         // The snapshots are checked by `run` and by cargo test; a quirk is caught by a case.
         snapshots: None,
         redactor: crate::redact::Redactor::default(),
+        identity: runner::IdentityContext {
+            main_project_id: Some(mock::TENANT.to_string()),
+            other_project_id: Some(mock::SECOND_TENANT.to_string()),
+            other_is_admin: Some(false),
+        },
     });
     let gate = Arc::new(Semaphore::new(CASES_IN_FLIGHT));
     let mut tasks = tokio::task::JoinSet::new();

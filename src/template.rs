@@ -9,8 +9,12 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 /// Built-in variables every case may use.
-/// `tenant_id` exists only for profiles with `tenant_from_endpoint`.
-pub const BUILTINS: &[&str] = &["catalogue_count", "tenant_id"];
+/// `tenant_id` exists only for profiles whose endpoint kind carries the tenant in its path;
+/// `main_project_id` and `other_project_id` are the identities' projects, when known (from
+/// Keystone or the embedded mock): a case that uses an unknown one SKIPs.
+pub const BUILTINS: &[&str] = &["catalogue_count", "tenant_id", "main_project_id", "other_project_id"];
+/// The built-ins that come from the identities.
+pub const IDENTITY_VARS: &[&str] = &["main_project_id", "other_project_id"];
 /// The variable naming the current item inside `every_item` values.
 pub const ITEM: &str = "item";
 
@@ -158,6 +162,55 @@ pub fn render_value(v: &Value, vars: &Vars) -> Result<Value, String> {
             .map(Value::Array),
         other => Ok(other.clone()),
     }
+}
+
+/// Every variable a case's templates name: request, bindings, and the values of its checks.
+pub fn case_vars(case: &crate::model::Case) -> std::collections::BTreeSet<String> {
+    use crate::model::Check;
+    let mut out = std::collections::BTreeSet::new();
+    let mut add = |refs: Result<Vec<Ref>, String>| out.extend(refs.unwrap_or_default().into_iter().map(|r| r.var));
+    let r = &case.request;
+    add(references(&r.path.value));
+    for (_, v) in &r.query.0 {
+        add(value_references(&v.value));
+    }
+    for v in r.headers.values() {
+        add(references(&v.value));
+    }
+    let predicates = |ps: &[crate::model::Predicate]| -> Vec<Value> {
+        ps.iter()
+            .filter_map(|p| p.value.as_ref().map(|v| v.value.clone()))
+            .collect()
+    };
+    let mut values: Vec<Value> = Vec::new();
+    for b in case.bind.values() {
+        values.extend(predicates(&b.value.filter));
+        values.extend(predicates(&b.value.value_where));
+    }
+    for alt in &case.expect {
+        for entry in &alt.value.checks {
+            match &entry.value.check {
+                Check::Body(p) | Check::Header(p) | Check::EveryItem(p) => {
+                    values.extend(predicates(std::slice::from_ref(p)))
+                }
+                Check::Count(c) => values.push(c.value.value.clone()),
+                Check::MatchesCatalogue(o) | Check::DisjointFromCatalogue(o) => {
+                    values.extend(predicates(&o.filter));
+                    values.extend(predicates(&o.allow_extra));
+                }
+                Check::SortedBy(_)
+                | Check::IdsUnique
+                | Check::LinkKeepsQuery(_)
+                | Check::LinkSamePage(_)
+                | Check::SameIdsAs(_)
+                | Check::AgreesWith(_) => {}
+            }
+        }
+    }
+    for v in &values {
+        add(value_references(v));
+    }
+    out
 }
 
 #[cfg(test)]

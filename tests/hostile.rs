@@ -132,7 +132,8 @@ fn next_links_that_never_end_are_cut_by_the_page_budget() {
     let url = serve(|_path, n, stream| {
         let id = format!("00000000-0000-4000-8000-{n:012}");
         let body = format!(
-            r#"{{"images": [{{"id": "{id}"}}], "first": "/v2/images?limit=1", "schema": "/v2/schemas/images", "next": "/v2/images?limit=1&marker={id}"}}"#
+            r#"{{"images": [{}], "first": "/v2/images?limit=1", "schema": "/v2/schemas/images", "next": "/v2/images?limit=1&marker={id}"}}"#,
+            image(&id)
         );
         write_response(stream, "200 OK", "application/json", body.as_bytes());
     });
@@ -141,7 +142,14 @@ fn next_links_that_never_end_are_cut_by_the_page_budget() {
         &["--exact", "image-v2/pagination/limit-1-walk", "--max-pages", "25"],
     );
     assert_eq!(code, Some(1), "{text}");
-    assert!(text.contains("page budget of 25 pages"), "{text}");
+    // Every page brings a new image, so nothing proves the walk endless: the suite's own budget
+    // ran out, which is an ERROR (raise --max-pages), never a FAIL of the server.
+    assert!(
+        text.contains("test image-v2/pagination/limit-1-walk ... ERROR"),
+        "{text}"
+    );
+    assert!(text.contains("raise --max-pages"), "{text}");
+    assert!(!text.contains("... FAILED"), "{text}");
 }
 
 #[test]
@@ -226,15 +234,23 @@ fn image(id: &str) -> String {
 
 #[test]
 fn a_catalogue_that_moves_during_a_walk_is_inconclusive_not_a_failure() {
-    // Two unpaged reads see images a and b; after them another tenant "uploads" n.
+    // Discovery and the reference read before the walk see images a and b; the walk sees n,
+    // a, b (another tenant uploaded n); the list read again after the walk sees m as well. The
+    // walk matches neither list: the catalogue moved, no verdict.
     let unpaged_reads = Arc::new(AtomicUsize::new(0));
     let url = serve(move |path, _, stream| {
         let a = "00000000-0000-4000-8000-00000000000a";
         let b = "00000000-0000-4000-8000-00000000000b";
         let n = "00000000-0000-4000-8000-00000000000c";
+        let m = "00000000-0000-4000-8000-00000000000d";
         let unpaged = path.contains("limit=1000");
-        let grown = !unpaged || unpaged_reads.fetch_add(1, Ordering::SeqCst) >= 2;
-        let ids: Vec<&str> = if grown { vec![n, a, b] } else { vec![a, b] };
+        let ids: Vec<&str> = if !unpaged {
+            vec![n, a, b]
+        } else if unpaged_reads.fetch_add(1, Ordering::SeqCst) < 2 {
+            vec![a, b]
+        } else {
+            vec![m, n, a, b]
+        };
         let (page, next): (Vec<&str>, Option<String>) = if unpaged {
             (ids, None)
         } else {
@@ -258,8 +274,41 @@ fn a_catalogue_that_moves_during_a_walk_is_inconclusive_not_a_failure() {
     let (code, text, _) = run(&url, &["--exact", "image-v2/pagination/limit-1-walk"]);
     assert_eq!(code, Some(0), "a moving catalogue must not fail the run:\n{text}");
     assert!(
-        text.contains("INCONCLUSIVE: the catalogue changed during the walk"),
+        text.contains("INCONCLUSIVE: the catalogue changed during the walk")
+            && text.contains("the walk matches neither"),
         "{text}"
     );
     assert!(text.contains("1 inconclusive"), "{text}");
+}
+
+#[test]
+fn a_404_for_an_image_deleted_since_discovery_is_inconclusive_not_a_failure() {
+    // Discovery lists a and b; a is deleted before the case reads it: 404, and the list read
+    // again holds only b. The server is right; the catalogue moved.
+    let list_reads = Arc::new(AtomicUsize::new(0));
+    let url = serve(move |path, _, stream| {
+        let a = "00000000-0000-4000-8000-00000000000a";
+        let b = "00000000-0000-4000-8000-00000000000b";
+        if path.starts_with("/v2/images/") {
+            write_response(stream, "404 Not Found", "application/json", br#"{"message": "gone"}"#);
+            return;
+        }
+        let ids = if list_reads.fetch_add(1, Ordering::SeqCst) == 0 {
+            vec![a, b]
+        } else {
+            vec![b]
+        };
+        let items: Vec<String> = ids.iter().map(|id| image(id)).collect();
+        let body = format!(
+            r#"{{"images": [{}], "first": "/v2/images", "schema": "/v2/schemas/images"}}"#,
+            items.join(",")
+        );
+        write_response(stream, "200 OK", "application/json", body.as_bytes());
+    });
+    let (code, text, _) = run(&url, &["--exact", "image-v2/shape/self-link-resolves"]);
+    assert_eq!(code, Some(0), "a deleted image must not fail the run:\n{text}");
+    assert!(
+        text.contains("INCONCLUSIVE: the catalogue changed during the case: 2 image(s) at discovery, 1 now"),
+        "{text}"
+    );
 }

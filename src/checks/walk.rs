@@ -8,14 +8,33 @@ use crate::exec::{Catalogue, RequestSpec, Walk, WalkEnd, query_pairs};
 use crate::model::{Profile, WalkSpec};
 use crate::verdict::Finding;
 
+/// The ids of a walk's items, in order.
+pub fn walk_ids(walk: &Walk, profile: &Profile) -> Vec<String> {
+    ids(walk.items(), &profile.id)
+}
+
+/// The most pages a conforming walk at `limit` can take over a catalogue of `images` (a full
+/// last page may add an empty one), with a margin for images uploaded during the run: a walk
+/// longer than this never ends.
+pub fn max_conforming_pages(images: usize, limit: Option<usize>) -> usize {
+    let per_page = limit.filter(|l| *l > 0).unwrap_or(1);
+    let margin = (images / 20).max(2);
+    (images + margin).div_ceil(per_page) + 1
+}
+
 /// Checks termination, cycles, duplicates across pages, page sizes, kept query parameters and,
 /// when `reference` is given, that the union of the pages equals the unpaged list.
+///
+/// A walk cut by the suite's own page budget is the suite's limit, not the server's fault (an
+/// ERROR), unless it is proven endless: longer than `conforming_pages`, the most a conforming
+/// server could need for the catalogue it lists (a cycle is proven by the walker itself).
 pub fn walk_properties(
     walk: &Walk,
     spec: &WalkSpec,
     profile: &Profile,
     first: &RequestSpec,
     reference: Option<&Catalogue>,
+    conforming_pages: Option<usize>,
 ) -> Findings {
     let mut out = Findings::default();
     match &walk.end {
@@ -24,9 +43,25 @@ pub fn walk_properties(
         WalkEnd::Stopped(_) => out
             .broken
             .push(Finding::new("walk: every page answers", walk.describe_end()).expected("every page a 2xx list")),
-        WalkEnd::Budget { .. } => out
-            .broken
-            .push(Finding::new("walk: terminates", walk.describe_end()).expected("a last page without a next link")),
+        WalkEnd::Budget { max_pages } => match conforming_pages {
+            Some(most) if walk.pages.len() > most => out.broken.push(
+                Finding::new(
+                    "walk: terminates",
+                    format!(
+                        "{}; the catalogue needs at most {most} pages at this limit, so the walk never ends",
+                        walk.describe_end()
+                    ),
+                )
+                .expected("a last page without a next link"),
+            ),
+            _ => out.errors.push(Finding::new(
+                "walk: budget",
+                format!(
+                    "the suite's page budget was reached after {max_pages} pages with a next link still present; \
+                     raise --max-pages (this is the suite's limit, not a verdict on the server)"
+                ),
+            )),
+        },
         WalkEnd::CycleUrl { .. } | WalkEnd::CycleMarker { .. } => out
             .broken
             .push(Finding::new("walk: no cycle", walk.describe_end()).expected("every next link leads to a new page")),

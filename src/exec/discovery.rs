@@ -64,7 +64,9 @@ impl Discovery {
             .clone()
     }
 
-    /// The same list read again now, bypassing the cache: did the catalogue move?
+    /// The same list read again now, bypassing the cache: did the catalogue move? With
+    /// `keep_items`, the items too (a status that changed is a move as much as a new id).
+    #[allow(clippy::too_many_arguments)]
     pub async fn unpaged_fresh(
         client: &HttpClient,
         profile: &Profile,
@@ -72,6 +74,7 @@ impl Discovery {
         path: Option<&str>,
         query: &[(String, String)],
         max_pages: usize,
+        keep_items: bool,
     ) -> DiscoveryResult {
         let pairs = unpaged_pairs(profile, query);
         walk_unpaged(
@@ -81,7 +84,7 @@ impl Discovery {
             path.unwrap_or(&profile.list_path),
             &pairs,
             max_pages,
-            false,
+            keep_items,
         )
         .await
     }

@@ -86,6 +86,9 @@ impl Level {
 pub enum Need {
     /// The discovered catalogue holds at least this many images.
     CatalogueAtLeast(usize),
+    /// The second identity is not an admin (an admin sees every project's images): SKIP when it
+    /// is known to be one.
+    OtherIdentityNotAdmin,
 }
 
 /// How to pick a value from the discovered catalogue.

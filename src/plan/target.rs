@@ -199,6 +199,7 @@ pub(super) fn resolve(args: &RunArgs, suite: &Suite, rt: &tokio::runtime::Runtim
     endpoints.sort_by(|a, b| a.kind.cmp(&b.kind));
 
     let other = other_identity(args, &tls, timeout, rt, &mut secrets)?;
+    check_pair(&main, other.as_ref())?;
     Ok(Resolved {
         target,
         endpoints,
@@ -208,6 +209,28 @@ pub(super) fn resolve(args: &RunArgs, suite: &Suite, rt: &tokio::runtime::Runtim
         secrets,
         renewal,
     })
+}
+
+/// Two identities in one project cannot show what a project is kept from: refused before any
+/// case runs. (An admin as the second identity sees everything: the cases that need it not to
+/// say so, `needs: [other_identity_not_admin]`, and SKIP.)
+fn check_pair(main: &Identity, other: Option<&Identity>) -> Result<(), PlanError> {
+    let project = |i: &Identity| i.facts.as_ref().and_then(|f| f.project_id.clone());
+    if let Some(o) = other
+        && let (Some(a), Some(b)) = (project(main), project(o))
+        && a == b
+    {
+        let name = main
+            .facts
+            .as_ref()
+            .and_then(|f| f.project_name.clone())
+            .unwrap_or(a.clone());
+        return Err(bad(format!(
+            "the second identity ({}) is in the same project as the first ({name}): the cross-project cases need an identity of another project",
+            o.how
+        )));
+    }
+    Ok(())
 }
 
 /// The embedded mock: every kind it serves, its demo identity, and its alt identity as the

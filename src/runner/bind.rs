@@ -9,17 +9,18 @@ use crate::model::{Binding, Prefer};
 use crate::template::{Vars, plain, render_value};
 
 /// `Ok(None)` when no candidate exists (the case is then skipped with the binding's `need`).
-pub fn resolve(b: &Binding, items: &[Value]) -> Result<Option<Value>, String> {
+/// The predicates may use the built-in variables in `vars` (an identity's project id).
+pub fn resolve(b: &Binding, items: &[Value], vars: &Vars) -> Result<Option<Value>, String> {
     let mut candidates: Vec<&Value> = Vec::new();
     for item in items {
-        if !all_hold(&b.filter, item)? {
+        if !all_hold(&b.filter, item, vars)? {
             continue;
         }
         for v in crate::pointer::get_all(item, &b.from.value)
             .into_iter()
             .filter(|v| !v.is_null())
         {
-            if all_hold(&b.value_where, v)? {
+            if all_hold(&b.value_where, v, vars)? {
                 candidates.push(v);
             }
         }
@@ -31,11 +32,10 @@ pub fn resolve(b: &Binding, items: &[Value]) -> Result<Option<Value>, String> {
     picked.map(|v| transform(b, v.clone())).transpose()
 }
 
-/// Whether every predicate holds on `v` (values in bindings take no templates).
-fn all_hold(predicates: &[crate::model::Predicate], v: &Value) -> Result<bool, String> {
-    let empty = Vars::new();
+/// Whether every predicate holds on `v`.
+fn all_hold(predicates: &[crate::model::Predicate], v: &Value, vars: &Vars) -> Result<bool, String> {
     for p in predicates {
-        let expected = p.value.as_ref().map(|x| render_value(&x.value, &empty)).transpose()?;
+        let expected = p.value.as_ref().map(|x| render_value(&x.value, vars)).transpose()?;
         if !eval(p.op, crate::pointer::get(v, &p.path.value), expected.as_ref())? {
             return Ok(false);
         }

@@ -94,6 +94,11 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         max_pages: plan.budgets.max_pages,
         snapshots: Some(plan.snapshots.clone()),
         redactor: redactor.clone(),
+        identity: super::IdentityContext {
+            main_project_id: plan.main.facts.as_ref().and_then(|f| f.project_id.clone()),
+            other_project_id: plan.other.as_ref().and_then(|o| o.facts.as_ref()?.project_id.clone()),
+            other_is_admin: plan.other.as_ref().and_then(|o| o.facts.as_ref().map(|f| f.is_admin())),
+        },
     });
     let policy = Arc::new(Policy {
         baseline: plan.baseline.clone(),

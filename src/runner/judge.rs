@@ -24,8 +24,25 @@ pub(super) struct Judge<'a> {
     pub lc: &'a LoadedCase,
     pub profile: &'a Profile,
     pub vars: &'a Vars,
+    /// The discovered catalogue, when the case is judged with it.
     pub catalogue: Option<&'a Catalogue>,
     pub net: &'a Net<'a>,
+    /// For a complete walk: the unpaged list of its query, read before the walk.
+    pub reference_before: Option<std::sync::Arc<Catalogue>>,
+    /// Why that list could not be read.
+    pub reference_error: Option<String>,
+}
+
+/// No verdict: the catalogue moved while the case ran; the findings and both observations stay.
+fn inconclusive(case: &Case, why: String, findings: Vec<Finding>, evidence: Evidence) -> RawOutcome {
+    Outcome {
+        verdict: Verdict::Inconclusive(why),
+        findings,
+        expected: describe_alternatives(case),
+        evidence,
+        duration: Default::default(),
+    }
+    .into()
 }
 
 impl Judge<'_> {
@@ -67,7 +84,12 @@ impl Judge<'_> {
                 .expected(describe_alternatives(case).join("\n  or "))
                 .actual(format!("status {}", response.status))
                 .at(&at);
-            return verdict(case, Findings::broken(f), evidence).into();
+            let findings = Findings::broken(f);
+            // A 404 for an id bound from the catalogue may only say the image has gone since.
+            if let Some(why) = self.catalogue_moved(&findings).await {
+                return inconclusive(case, why, findings.broken, evidence);
+            }
+            return verdict(case, findings, evidence).into();
         };
         let alt: &Spanned<Alternative> = alt;
         let alt_key = format!("expect[{alt_no}]");
@@ -110,78 +132,57 @@ impl Judge<'_> {
             findings.extend(found.at(&at).level(level));
         }
 
-        let mut reference = None;
         if let (Some(w), Some(spec)) = (walk, &case.walk)
             && is_walk_page
         {
             let at = node_ref(self.lc, self.lc.pos, "walk");
-            if spec.complete && w.is_complete() {
-                let pairs = crate::exec::query_pairs(&exchange.request.url);
-                match self
-                    .ctx
-                    .discovery
-                    .unpaged(
-                        &self.ctx.client,
-                        self.profile,
-                        self.net.endpoint,
-                        Some(&request_path(self.net.endpoint, &exchange.request.url)),
-                        &pairs,
-                        self.ctx.max_pages,
-                        false,
-                    )
-                    .await
-                {
-                    Ok(c) => reference = Some(c),
-                    Err(ref_walk) => findings.errors.push(
-                        Finding::new(
-                            "walk: complete",
-                            format!(
-                                "the unpaged reference list could not be read: {}",
-                                ref_walk.describe_end()
-                            ),
-                        )
-                        .at(&at),
-                    ),
-                }
-            }
-            let walk_findings =
-                checks::walk_properties(w, spec, self.profile, &exchange.request, reference.as_deref()).at(&at);
-            // A union that disagrees with the unpaged list may mean the catalogue itself moved
-            // (another tenant uploaded an image): read the list again before calling it a FAIL.
-            let only_incomplete = !walk_findings.broken.is_empty()
-                && walk_findings.broken.iter().all(|f| f.check == "walk: complete")
-                && findings.broken.is_empty();
-            if let Some(before) = &reference
-                && only_incomplete
+            let conforming_pages = match &w.end {
+                crate::exec::WalkEnd::Budget { .. } => Some(self.conforming_pages(exchange, w).await),
+                _ => None,
+            };
+            let reference = self
+                .reference_before
+                .clone()
+                .filter(|_| spec.complete && w.is_complete());
+            let mut walk_findings = checks::walk_properties(
+                w,
+                spec,
+                self.profile,
+                &exchange.request,
+                reference.as_deref(),
+                conforming_pages,
+            )
+            .at(&at);
+            if let Some(e) = &self.reference_error
+                && spec.complete
             {
-                let pairs = crate::exec::query_pairs(&exchange.request.url);
-                let path = request_path(self.net.endpoint, &exchange.request.url);
-                if let Ok(now) = Discovery::unpaged_fresh(
-                    &self.ctx.client,
-                    self.profile,
-                    self.net.endpoint,
-                    Some(&path),
-                    &pairs,
-                    self.ctx.max_pages,
-                )
-                .await
-                    && now.ids != before.ids
-                {
+                walk_findings.errors.push(
+                    Finding::new(
+                        "walk: complete",
+                        format!("the unpaged reference list could not be read: {e}"),
+                    )
+                    .at(&at),
+                );
+            }
+            // A union that disagrees with the list read before the walk may mean the catalogue
+            // moved (another tenant uploaded or deleted an image): read it again after. A walk
+            // that equals the list as it is now is right; if the list changed, no verdict.
+            if let Some(before) = &reference
+                && walk_findings.broken.iter().any(|f| f.check == "walk: complete")
+                && let Some(now) = self.read_again(exchange).await
+            {
+                let walked = checks::walk_ids(w, self.profile);
+                if walked == now.ids {
+                    walk_findings.broken.retain(|f| f.check != "walk: complete");
+                } else if now.ids != before.ids {
                     let why = format!(
-                        "the catalogue changed during the walk: the unpaged list had {} item(s) before ({}) and {} after ({})",
+                        "the catalogue changed during the walk: the unpaged list had {} item(s) before ({}) and {} after ({}); the walk matches neither",
                         before.ids.len(),
                         checks::short_ids(&before.ids),
                         now.ids.len(),
                         checks::short_ids(&now.ids)
                     );
-                    return Outcome {
-                        verdict: Verdict::Inconclusive(why),
-                        findings: walk_findings.broken,
-                        expected: describe_alternatives(case),
-                        evidence,
-                        duration: Default::default(),
-                    }
-                    .into();
+                    return inconclusive(case, why, walk_findings.broken, evidence);
                 }
             }
             findings.extend(walk_findings);
@@ -218,11 +219,107 @@ impl Judge<'_> {
         for extra in &findings.exchanges {
             evidence.exchanges.push(exchange_evidence(extra));
         }
+        if let Some(why) = self.catalogue_moved(&findings).await {
+            return inconclusive(case, why, findings.broken, evidence);
+        }
         let outcome = verdict(case, findings, evidence);
         RawOutcome {
             outcome,
             snapshot: self.snapshot(response),
         }
+    }
+
+    /// The most pages a conforming walk from `exchange` could need, at the request's limit,
+    /// for the larger of the discovered catalogue (when it could be read) and the distinct items
+    /// the walk itself found: a walk longer than that went round without getting anywhere.
+    async fn conforming_pages(&self, exchange: &Exchange, walk: &Walk) -> usize {
+        let discovered = match self.catalogue {
+            Some(c) => c.ids.len(),
+            None => self
+                .ctx
+                .discovery
+                .unpaged(
+                    &self.ctx.client,
+                    self.profile,
+                    self.net.endpoint,
+                    None,
+                    &[],
+                    self.ctx.max_pages,
+                    true,
+                )
+                .await
+                .map_or(0, |c| c.ids.len()),
+        };
+        let seen: std::collections::HashSet<String> = checks::walk_ids(walk, self.profile).into_iter().collect();
+        let limit = crate::exec::query_pairs(&exchange.request.url)
+            .into_iter()
+            .rfind(|(k, _)| *k == self.profile.limit_param)
+            .and_then(|(_, v)| v.trim().parse::<usize>().ok());
+        checks::max_conforming_pages(discovered.max(seen.len()), limit)
+    }
+
+    /// The unpaged list of the walk's query, read now (not from the cache).
+    async fn read_again(&self, exchange: &Exchange) -> Option<std::sync::Arc<Catalogue>> {
+        let pairs = crate::exec::query_pairs(&exchange.request.url);
+        let path = request_path(self.net.endpoint, &exchange.request.url);
+        Discovery::unpaged_fresh(
+            &self.ctx.client,
+            self.profile,
+            self.net.endpoint,
+            Some(&path),
+            &pairs,
+            self.ctx.max_pages,
+            false,
+        )
+        .await
+        .ok()
+    }
+
+    /// When a rule judged against the discovered catalogue (an oracle, or an id bound from it)
+    /// is broken, the catalogue is read again: if it changed since discovery, the failure may be
+    /// the catalogue's movement, not the server's fault, and the case has no verdict.
+    async fn catalogue_moved(&self, findings: &Findings) -> Option<String> {
+        let before = self.catalogue?;
+        if findings.broken.is_empty() {
+            return None;
+        }
+        let now = Discovery::unpaged_fresh(
+            &self.ctx.client,
+            self.profile,
+            self.net.endpoint,
+            None,
+            &[],
+            self.ctx.max_pages,
+            true,
+        )
+        .await
+        .ok()?;
+        if now.items == before.items {
+            return None;
+        }
+        let added: Vec<String> = now.ids.iter().filter(|i| !before.ids.contains(i)).cloned().collect();
+        let removed: Vec<String> = before.ids.iter().filter(|i| !now.ids.contains(i)).cloned().collect();
+        let changed: Vec<String> = now
+            .ids
+            .iter()
+            .zip(&now.items)
+            .filter(|(id, item)| {
+                before
+                    .ids
+                    .iter()
+                    .position(|b| b == *id)
+                    .is_some_and(|at| before.items.get(at) != Some(*item))
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        Some(format!(
+            "the catalogue changed during the case: {} image(s) at discovery, {} now (added {}, removed {}, changed {}); the answer was judged against the catalogue as discovered",
+            before.ids.len(),
+            now.ids.len(),
+            checks::short_ids(&added),
+            checks::short_ids(&removed),
+            checks::short_ids(&changed)
+        ))
     }
 
     /// Compares the response with the case's snapshot, when the run checks snapshots; what to

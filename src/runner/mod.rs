@@ -43,6 +43,7 @@ pub struct RunContext {
     pub snapshots: Option<crate::snapshot::Config>,
     /// Applied to snapshots (reports apply it to everything else).
     pub redactor: crate::redact::Redactor,
+    pub identity: IdentityContext,
 }
 
 /// How the alternatives read in a failure report.
@@ -71,20 +72,25 @@ pub fn describe_alternatives(case: &Case) -> Vec<String> {
 /// Whether the case cannot be judged without the catalogue (bindings, oracles, its size in a
 /// template). A case that only `needs` a minimum size can still be judged when discovery fails.
 fn judged_with_catalogue(case: &Case) -> bool {
-    let in_templates = |s: &str| template::references(s).is_ok_and(|r| r.iter().any(|r| r.var == "catalogue_count"));
     !case.bind.is_empty()
-        || in_templates(&case.request.path.value)
-        || case.request.query.0.iter().any(|(_, v)| {
-            template::value_references(&v.value).is_ok_and(|r| r.iter().any(|r| r.var == "catalogue_count"))
-        })
+        || template::case_vars(case).contains("catalogue_count")
         || case.expect.iter().any(|a| {
-            a.value.checks.iter().any(|c| match &c.value.check {
-                Check::MatchesCatalogue(_) | Check::DisjointFromCatalogue(_) => true,
-                Check::Count(c) => template::value_references(&c.value.value)
-                    .is_ok_and(|r| r.iter().any(|r| r.var == "catalogue_count")),
-                _ => false,
+            a.value.checks.iter().any(|c| {
+                matches!(
+                    &c.value.check,
+                    Check::MatchesCatalogue(_) | Check::DisjointFromCatalogue(_)
+                )
             })
         })
+}
+
+/// What the run knows of its identities, for the built-in variables and the `needs` on them.
+#[derive(Clone, Debug, Default)]
+pub struct IdentityContext {
+    pub main_project_id: Option<String>,
+    pub other_project_id: Option<String>,
+    /// Whether the second identity holds the admin role (it then sees every project's images).
+    pub other_is_admin: Option<bool>,
 }
 
 /// Runs one case; never panics on anything the target sends.
@@ -172,6 +178,34 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
     if tenant_in_path && let Some(tenant) = endpoint.path_segments().and_then(|mut s| s.rfind(|x| !x.is_empty())) {
         vars.insert("tenant_id".into(), Value::from(tenant));
     }
+    for (name, value) in [
+        ("main_project_id", &ctx.identity.main_project_id),
+        ("other_project_id", &ctx.identity.other_project_id),
+    ] {
+        if let Some(v) = value {
+            vars.insert(name.into(), Value::from(v.as_str()));
+        }
+    }
+    let used = template::case_vars(case);
+    if let Some(missing) = template::IDENTITY_VARS
+        .iter()
+        .find(|v| used.contains(**v) && !vars.contains_key(**v))
+    {
+        return Outcome::skip(format!(
+            "needs `{{{missing}}}`, the project of an identity, which this run does not know (it is known when the identity comes from Keystone or is the embedded mock's)"
+        ))
+        .into();
+    }
+    for need in &case.needs {
+        if let Need::OtherIdentityNotAdmin = &need.value
+            && ctx.identity.other_is_admin == Some(true)
+        {
+            return Outcome::skip(
+                "the second identity is an admin (role admin): it sees every project's images, so it cannot show what another project is kept from",
+            )
+            .into();
+        }
+    }
     let mut catalogue = None;
     let judged_with = judged_with_catalogue(case);
     if judged_with || !case.needs.is_empty() {
@@ -205,12 +239,12 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
             Need::CatalogueAtLeast(n) if catalogue.is_some() && count < *n => {
                 return Outcome::skip(format!("needs at least {n} images; the catalogue has {count}")).into();
             }
-            Need::CatalogueAtLeast(_) => {}
+            Need::CatalogueAtLeast(_) | Need::OtherIdentityNotAdmin => {}
         }
     }
     for (name, b) in &case.bind {
         let items = catalogue.as_ref().map_or(&[][..], |c| &c.items[..]);
-        match bind::resolve(&b.value, items) {
+        match bind::resolve(&b.value, items, &vars) {
             Ok(Some(v)) => {
                 vars.insert(name.clone(), v);
             }
@@ -241,15 +275,42 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
         discovery: &ctx.discovery,
         max_pages: ctx.max_pages,
     };
-    let judge = judge::Judge {
+    let mut judge = judge::Judge {
         ctx,
         lc,
         profile,
         vars: &vars,
-        catalogue: catalogue.as_deref(),
+        catalogue: catalogue.as_deref().filter(|_| judged_with),
         net: &net,
+        reference_before: None,
+        reference_error: None,
     };
     if let Some(walk_spec) = &case.walk {
+        // The reference of a complete walk is read before it: a catalogue that moves during the
+        // walk then shows as a difference between before and after, not as a server's fault.
+        if walk_spec.complete {
+            let pairs = crate::exec::query_pairs(&request.url);
+            let path = request_path(endpoint, &request.url);
+            match ctx
+                .discovery
+                .unpaged(
+                    &ctx.client,
+                    profile,
+                    endpoint,
+                    Some(&path),
+                    &pairs,
+                    ctx.max_pages,
+                    false,
+                )
+                .await
+            {
+                Ok(c) => judge.reference_before = Some(c),
+                Err(w) if matches!(&w.end, crate::exec::WalkEnd::Transport(e) if is_budget(e)) => {
+                    return budget_skip().into();
+                }
+                Err(w) => judge.reference_error = Some(w.describe_end()),
+            }
+        }
         // The walker validates each page against the schema of the 2xx alternative.
         let validator = case
             .expect
