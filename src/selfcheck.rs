@@ -1,6 +1,8 @@
-//! Mutation self-check: the whole suite against the embedded mock, once clean (every case must
-//! pass) and once per quirk (at least one case must FAIL). A quirk no case catches is a hole in
-//! the catalogue.
+//! Mutation self-check: the whole suite against the embedded mock, clean (every case must
+//! pass), once per quirk (the quirk must be caught *for the right reason*: by a case that FAILs
+//! and cites the requirement the quirk breaks; caught only by unrelated cases counts as not
+//! caught), and once per conforming variant (a legitimate behaviour the seeds allow: no case may
+//! FAIL or ERROR, WARN only where the variant breaks a SHOULD).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,8 +27,24 @@ pub struct QuirkResult {
     pub description: String,
     /// The requirement the bug violates.
     pub requirement: String,
-    /// Cases that FAILed against the mock with this quirk.
+    /// Cases that FAILed and cite the quirk's requirement: the quirk is caught by them.
     pub caught_by: Vec<String>,
+    /// Cases that FAILed without citing it (caught for another reason: does not count).
+    pub also_failed: Vec<String>,
+    pub caught: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VariantResult {
+    pub variant: String,
+    pub description: String,
+    /// Why the seeds allow it.
+    pub reference: String,
+    /// Cases that FAILed or ERRORed against it (each a false failure of the suite).
+    pub failures: Vec<(String, String)>,
+    /// Cases that WARNed (allowed: the variant breaks a SHOULD).
+    pub warnings: Vec<String>,
+    pub passed: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -34,13 +52,18 @@ pub struct SelfcheckReport {
     pub cases: usize,
     /// Cases that did not pass against the clean mock, with their verdict.
     pub clean_failures: Vec<(String, String)>,
+    pub variants: Vec<VariantResult>,
+    pub variants_passed: usize,
     pub quirks: Vec<QuirkResult>,
+    /// Quirks caught by a case citing their requirement.
     pub caught: usize,
 }
 
 impl SelfcheckReport {
     pub fn ok(&self) -> bool {
-        self.clean_failures.is_empty() && self.caught == self.quirks.len()
+        self.clean_failures.is_empty()
+            && self.caught == self.quirks.len()
+            && self.variants_passed == self.variants.len()
     }
 
     pub fn render_text(&self) -> String {
@@ -57,24 +80,66 @@ impl SelfcheckReport {
                 s.push_str(&format!("  {v} {id}\n"));
             }
         }
-        let width = self.quirks.iter().map(|q| q.quirk.len()).max().unwrap_or(0);
-        for q in &self.quirks {
-            let by = if q.caught_by.is_empty() {
-                "SURVIVED: no case fails".to_string()
+        let width = self
+            .variants
+            .iter()
+            .map(|v| v.variant.len())
+            .chain(self.quirks.iter().map(|q| q.quirk.len()))
+            .max()
+            .unwrap_or(0);
+        if !self.variants.is_empty() {
+            s.push_str("\nconforming variants (the suite must pass each):\n");
+        }
+        for v in &self.variants {
+            let what = if v.passed {
+                match v.warnings.len() {
+                    0 => "passed".to_string(),
+                    n => format!("passed ({n} WARN: {})", short(&v.warnings)),
+                }
             } else {
-                let shown: Vec<&str> = q.caught_by.iter().take(4).map(String::as_str).collect();
-                let more = q.caught_by.len().saturating_sub(4);
+                let failed: Vec<String> = v
+                    .failures
+                    .iter()
+                    .map(|(id, verdict)| format!("{verdict} {id}"))
+                    .collect();
+                format!("FALSE FAILURES: {}", short(&failed))
+            };
+            s.push_str(&format!("  {:<width$}  {what}\n", v.variant));
+        }
+        s.push_str("\nquirks (each must be caught by a case citing the requirement it breaks):\n");
+        for q in &self.quirks {
+            let by = if q.caught {
+                short(&q.caught_by)
+            } else if q.also_failed.is_empty() {
+                format!("SURVIVED: no case fails ({})", q.requirement)
+            } else {
                 format!(
-                    "{}{}",
-                    shown.join(", "),
-                    if more > 0 { format!(" (+{more})") } else { String::new() }
+                    "NOT CAUGHT FOR ITS REASON: no failing case cites {} (failed: {})",
+                    q.requirement,
+                    short(&q.also_failed)
                 )
             };
-            s.push_str(&format!("{:<width$}  {by}\n", q.quirk));
+            s.push_str(&format!("  {:<width$}  {by}\n", q.quirk));
         }
-        s.push_str(&format!("caught {}/{} quirks\n", self.caught, self.quirks.len()));
+        s.push_str(&format!(
+            "\nconforming variants passed {}/{}\nquirks caught by their own requirement {}/{}\n",
+            self.variants_passed,
+            self.variants.len(),
+            self.caught,
+            self.quirks.len()
+        ));
         s
     }
+}
+
+fn short(xs: &[String]) -> String {
+    let shown: Vec<&str> = xs.iter().take(4).map(String::as_str).collect();
+    let more = xs.len().saturating_sub(4);
+    format!(
+        "{}{}",
+        shown.join(", "),
+        if more > 0 { format!(" (+{more})") } else { String::new() }
+    )
 }
 
 /// What every run shares: the profiles, endpoint kinds, schemas and cases of the suite.
@@ -85,12 +150,8 @@ struct Shared {
     cases: Vec<Arc<LoadedCase>>,
 }
 
-/// Runs every case against a fresh mock with `quirks`; returns each case's verdict.
-async fn run_once(shared: Arc<Shared>, quirks: Vec<Quirk>) -> anyhow::Result<BTreeMap<String, Verdict>> {
-    let config = MockConfig {
-        quirks: quirks.into_iter().collect(),
-        ..MockConfig::default()
-    };
+/// Runs every case against a fresh mock configured so; returns each case's verdict.
+async fn run_once(shared: Arc<Shared>, config: MockConfig) -> anyhow::Result<BTreeMap<String, Verdict>> {
     let token = config.token.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let mock = mock::spawn(config, listener).await?;
@@ -132,14 +193,29 @@ async fn run_once(shared: Arc<Shared>, quirks: Vec<Quirk>) -> anyhow::Result<BTr
     Ok(verdicts)
 }
 
+/// One mock setup to run the suite against, and how to judge the verdicts.
+enum Setup {
+    Quirk(Quirk),
+}
+
 pub async fn selfcheck(suite: Suite) -> anyhow::Result<SelfcheckReport> {
+    let requirements_of: BTreeMap<String, Vec<String>> = suite
+        .cases
+        .iter()
+        .map(|c| {
+            (
+                c.id().to_string(),
+                c.case.requirements.iter().map(|r| r.value.clone()).collect(),
+            )
+        })
+        .collect();
     let shared = Arc::new(Shared {
         profiles: suite.profiles,
         kinds: suite.endpoints,
         schemas: suite.schemas,
         cases: suite.cases.into_iter().map(Arc::new).collect(),
     });
-    let clean = run_once(shared.clone(), Vec::new()).await?;
+    let clean = run_once(shared.clone(), MockConfig::default()).await?;
     let clean_failures: Vec<(String, String)> = clean
         .iter()
         .filter(|(_, v)| !matches!(v, Verdict::Pass))
@@ -147,39 +223,56 @@ pub async fn selfcheck(suite: Suite) -> anyhow::Result<SelfcheckReport> {
         .collect();
 
     // Runs are independent (a mock and a context each), so they go side by side.
+    let setups: Vec<Setup> = Quirk::all().iter().copied().map(Setup::Quirk).collect();
     let gate = Arc::new(Semaphore::new(RUNS_IN_FLIGHT));
     let mut runs = tokio::task::JoinSet::new();
-    for (n, q) in Quirk::all().iter().copied().enumerate() {
+    for (n, setup) in setups.into_iter().enumerate() {
         let (gate, shared) = (gate.clone(), shared.clone());
         runs.spawn(async move {
             let _permit = gate.acquire_owned().await;
-            let verdicts = run_once(shared, vec![q]).await?;
-            let caught_by: Vec<String> = verdicts
-                .into_iter()
-                .filter(|(_, v)| *v == Verdict::Fail)
-                .map(|(id, _)| id)
-                .collect();
-            anyhow::Ok((
-                n,
-                QuirkResult {
-                    quirk: q.name().to_string(),
-                    description: q.description().to_string(),
-                    requirement: q.requirement().to_string(),
-                    caught_by,
+            let config = match &setup {
+                Setup::Quirk(q) => MockConfig {
+                    quirks: [*q].into(),
+                    ..MockConfig::default()
                 },
-            ))
+            };
+            let verdicts = run_once(shared, config).await?;
+            anyhow::Ok((n, setup, verdicts))
         });
     }
     let mut results = Vec::new();
     while let Some(done) = runs.join_next().await {
         results.push(done??);
     }
-    results.sort_by_key(|(n, _)| *n);
-    let quirks: Vec<QuirkResult> = results.into_iter().map(|(_, r)| r).collect();
-    let caught = quirks.iter().filter(|r| !r.caught_by.is_empty()).count();
+    results.sort_by_key(|(n, _, _)| *n);
+    let mut quirks = Vec::new();
+    for (_, setup, verdicts) in results {
+        match setup {
+            Setup::Quirk(q) => {
+                let requirement = q.requirement().to_string();
+                let (caught_by, also_failed): (Vec<String>, Vec<String>) = verdicts
+                    .into_iter()
+                    .filter(|(_, v)| *v == Verdict::Fail)
+                    .map(|(id, _)| id)
+                    .partition(|id| requirements_of.get(id).is_some_and(|rs| rs.contains(&requirement)));
+                quirks.push(QuirkResult {
+                    quirk: q.name().to_string(),
+                    description: q.description().to_string(),
+                    caught: !caught_by.is_empty(),
+                    requirement,
+                    caught_by,
+                    also_failed,
+                });
+            }
+        }
+    }
+    let caught = quirks.iter().filter(|r| r.caught).count();
+    let variants: Vec<VariantResult> = Vec::new();
     Ok(SelfcheckReport {
         cases: shared.cases.len(),
         clean_failures,
+        variants_passed: variants.iter().filter(|v| v.passed).count(),
+        variants,
         quirks,
         caught,
     })
