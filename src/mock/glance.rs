@@ -1,114 +1,49 @@
-//! The HTTP face of the Image API v2 mock, mounted under `/image`: authentication, the list and
-//! single-image routes, the schema documents, 405s, and Glance-style error bodies (JSON only
-//! when the client accepts it, as WebOb negotiates).
+//! The HTTP face of the Image API v2 mock, mounted under `/image` (and, with the provider's
+//! extensions, under `/ims`): authentication, the list and single-image routes, the schema
+//! documents and 405s. Errors are Glance's (see `errors`).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::MockConfig;
-use super::images::{Image, OTHER_PROJECT_ID, PROJECT_ID};
+use super::access::{self, Viewer};
+use super::errors::{self, Refused, json_response};
+use super::images::Image;
 use super::listing;
 use super::quirk::Quirk;
+use super::state::MockState;
 
-pub struct MockState {
-    pub config: MockConfig,
-    pub images: Vec<Image>,
-    pub requests: AtomicU64,
-    /// The second project's token (the valid token with a suffix).
-    pub alt_token: String,
-}
-
-impl MockState {
-    pub fn new(config: MockConfig) -> Self {
-        let images = super::images::catalogue(config.images);
-        let alt_token = format!("{}{}", config.token, super::nova::ALT_TOKEN_SUFFIX);
-        MockState {
-            config,
-            images,
-            requests: AtomicU64::new(0),
-            alt_token,
-        }
+/// The viewer of a request, or Glance's 401 (or the 403 of the `invalid-token-403` quirk).
+pub fn authenticate(state: &MockState, headers: &HeaderMap) -> Result<Viewer, Refused> {
+    if let Some(identity) = state.identity(headers) {
+        return Ok(MockState::viewer(identity));
     }
-    fn quirk(&self, q: Quirk) -> bool {
-        self.config.quirks.contains(&q)
-    }
-}
-
-/// `x-openstack-request-id`, counted so two runs of the mock answer alike.
-pub fn request_id(state: &MockState) -> HeaderValue {
-    let n = state.requests.fetch_add(1, Ordering::Relaxed);
-    HeaderValue::from_str(&format!("req-00000000-0000-4000-8000-{n:012x}")).expect("ascii")
-}
-
-fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut r = (status, body.to_string()).into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    r
-}
-
-/// A Glance (WebOb) error: JSON with a string `code` when the client accepts JSON, HTML otherwise.
-pub fn error(status: StatusCode, message: &str, headers: &HeaderMap) -> Response {
-    let reason = status.canonical_reason().unwrap_or("Error");
-    let code = format!("{} {reason}", status.as_u16());
-    let wants_json = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/json"));
-    if wants_json {
-        let body = json!({"message": format!("{message}<br /><br />\n\n\n"), "code": code, "title": reason});
-        return json_response(status, &body);
-    }
-    let html = format!(
-        "<html>\n <head>\n  <title>{code}</title>\n </head>\n <body>\n  <h1>{code}</h1>\n  {message}<br /><br />\n\n\n\n </body>\n</html>"
-    );
-    let mut r = (status, html).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=UTF-8"),
-    );
-    r
-}
-
-/// `None` when the request may proceed; a 401 otherwise.
-fn authenticate(state: &MockState, headers: &HeaderMap) -> Option<Response> {
     if state.quirk(Quirk::NoAuth) {
-        return None;
+        return Ok(state.default_viewer());
     }
-    let token = headers.get("x-auth-token").and_then(|v| v.to_str().ok());
-    if token == Some(state.config.token.as_str()) || token == Some(state.alt_token.as_str()) {
-        return None;
-    }
-    if token.is_some() && state.quirk(Quirk::InvalidToken403) {
-        return Some(error(
+    if headers.contains_key("x-auth-token") && state.quirk(Quirk::InvalidToken403) {
+        return Err(Box::new(errors::glance(
             StatusCode::FORBIDDEN,
             "You are not authorized to complete get_images action.",
             headers,
-        ));
+        )));
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let mut r = error(
+    let mut r = errors::glance(
         StatusCode::UNAUTHORIZED,
         "This server could not verify that you are authorized to access the document you requested.",
         headers,
     );
-    if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"http://{host}/identity\"")) {
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-    }
-    Some(r)
+    let (name, value) = errors::www_authenticate(headers, "/identity");
+    r.headers_mut().insert(name, value);
+    Err(Box::new(r))
 }
 
 fn not_allowed(method: &Method, headers: &HeaderMap) -> Response {
-    let mut r = error(
+    let mut r = errors::glance(
         StatusCode::METHOD_NOT_ALLOWED,
         &format!("The method {method} is not allowed for this resource."),
         headers,
@@ -120,32 +55,25 @@ fn not_allowed(method: &Method, headers: &HeaderMap) -> Response {
     r
 }
 
-/// The project whose token the request carries: the second project's, or the first.
-pub fn viewer(state: &MockState, headers: &HeaderMap) -> &'static str {
-    let token = headers.get("x-auth-token").and_then(|v| v.to_str().ok());
-    if token == Some(state.alt_token.as_str()) {
-        OTHER_PROJECT_ID
-    } else {
-        PROJECT_ID
+/// Authentication first (as Glance's middleware does), then the only allowed method.
+pub fn gate(state: &MockState, method: &Method, headers: &HeaderMap) -> Result<Viewer, Refused> {
+    let viewer = authenticate(state, headers)?;
+    if method != Method::GET {
+        return Err(Box::new(not_allowed(method, headers)));
     }
+    Ok(viewer)
 }
 
-/// Glance's visibility rule as far as the mock needs it: private images only for their owner.
-pub fn visible(img: &Image, viewer: &str) -> bool {
-    img.visibility != "private" || img.owner == viewer
-}
-
-fn list_response(state: &MockState, flavor: listing::Flavor, headers: &HeaderMap, query: Option<&str>) -> Response {
-    let who = viewer(state, headers);
-    let seen: Vec<Image>;
-    let catalogue: &[Image] = if who == PROJECT_ID {
-        &state.images
-    } else {
-        seen = state.images.iter().filter(|i| visible(i, who)).cloned().collect();
-        &seen
-    };
-    match listing::list_as(flavor, catalogue, query.unwrap_or(""), &state.config.quirks) {
-        Err(listing::BadRequest(msg)) => error(StatusCode::BAD_REQUEST, &msg, headers),
+fn list_response(
+    state: &MockState,
+    flavor: listing::Flavor,
+    viewer: Viewer,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Response {
+    match listing::list_as(flavor, viewer, &state.images, query.unwrap_or(""), &state.config.quirks) {
+        Err(listing::Refusal::BadRequest(msg)) => errors::glance(StatusCode::BAD_REQUEST, &msg, headers),
+        Err(listing::Refusal::Forbidden(msg)) => errors::glance(StatusCode::FORBIDDEN, &msg, headers),
         Ok(page) => {
             let mut body = serde_json::Map::new();
             let items = page
@@ -204,19 +132,39 @@ fn image_json(img: &Image, flavor: listing::Flavor) -> Value {
     v
 }
 
-/// Authentication first (as Glance's middleware does), then the only allowed method.
-fn gate(state: &MockState, method: &Method, headers: &HeaderMap) -> Option<Response> {
-    if let Some(denied) = authenticate(state, headers) {
-        return Some(denied);
-    }
-    (method != Method::GET).then(|| not_allowed(method, headers))
+/// An image the viewer may see, or Glance's 404 (the same for an unknown and an invisible id).
+pub fn visible_image<'s>(
+    state: &'s MockState,
+    viewer: Viewer,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<&'s Image, Refused> {
+    state
+        .image(id)
+        .filter(|img| access::can_see(img, viewer))
+        .ok_or_else(|| {
+            Box::new(errors::glance(
+                StatusCode::NOT_FOUND,
+                &format!("No image found with ID {id}"),
+                headers,
+            ))
+        })
 }
 
-fn image_response(state: &MockState, flavor: listing::Flavor, headers: &HeaderMap, id: &str) -> Response {
-    let who = viewer(state, headers);
-    match state.images.iter().find(|i| i.id == id && visible(i, who)) {
-        Some(img) => json_response(StatusCode::OK, &quirked(state, img, image_json(img, flavor))),
-        None => error(StatusCode::NOT_FOUND, &format!("No image found with ID {id}"), headers),
+fn image_response(
+    state: &MockState,
+    flavor: listing::Flavor,
+    method: &Method,
+    headers: &HeaderMap,
+    id: &str,
+) -> Response {
+    let viewer = match gate(state, method, headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    match visible_image(state, viewer, id, headers) {
+        Ok(img) => json_response(StatusCode::OK, &quirked(state, img, image_json(img, flavor))),
+        Err(r) => *r,
     }
 }
 
@@ -226,8 +174,10 @@ pub async fn list_images(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    gate(&state, &method, &headers)
-        .unwrap_or_else(|| list_response(&state, listing::Flavor::Glance, &headers, query.as_deref()))
+    match gate(&state, &method, &headers) {
+        Err(r) => *r,
+        Ok(viewer) => list_response(&state, listing::Flavor::Glance, viewer, &headers, query.as_deref()),
+    }
 }
 
 /// The IMS list: Image API v2 plus the provider's extensions, on the same path shape.
@@ -237,8 +187,10 @@ pub async fn ims_list_images(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    gate(&state, &method, &headers)
-        .unwrap_or_else(|| list_response(&state, listing::Flavor::Ims, &headers, query.as_deref()))
+    match gate(&state, &method, &headers) {
+        Err(r) => *r,
+        Ok(viewer) => list_response(&state, listing::Flavor::Ims, viewer, &headers, query.as_deref()),
+    }
 }
 
 pub async fn get_image(
@@ -247,7 +199,7 @@ pub async fn get_image(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    gate(&state, &method, &headers).unwrap_or_else(|| image_response(&state, listing::Flavor::Glance, &headers, &id))
+    image_response(&state, listing::Flavor::Glance, &method, &headers, &id)
 }
 
 pub async fn ims_get_image(
@@ -256,7 +208,7 @@ pub async fn ims_get_image(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    gate(&state, &method, &headers).unwrap_or_else(|| image_response(&state, listing::Flavor::Ims, &headers, &id))
+    image_response(&state, listing::Flavor::Ims, &method, &headers, &id)
 }
 
 pub async fn schema(
@@ -265,44 +217,36 @@ pub async fn schema(
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Response {
-    if let Some(refused) = gate(&state, &method, &headers) {
-        return refused;
+    if let Err(refused) = gate(&state, &method, &headers) {
+        return *refused;
     }
-    let image = json!({
-        "name": "image",
-        "additionalProperties": {"type": "string"},
-        "properties": {
-            "id": {"type": "string", "pattern": "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"},
-            "name": {"type": ["null", "string"], "maxLength": 255},
-            "status": {"type": "string", "readOnly": true, "enum": ["queued", "saving", "active", "killed", "deleted", "uploading", "importing", "pending_delete", "deactivated"]},
-            "visibility": {"type": "string", "enum": ["community", "public", "private", "shared"]},
-            "size": {"type": ["null", "integer"], "readOnly": true},
-            "tags": {"type": "array", "items": {"type": "string", "maxLength": 255}},
-            "created_at": {"type": "string", "readOnly": true},
-            "updated_at": {"type": "string", "readOnly": true},
-            "self": {"type": "string", "readOnly": true},
-            "file": {"type": "string", "readOnly": true},
-            "schema": {"type": "string", "readOnly": true}
-        },
-        "links": [{"rel": "self", "href": "{self}"}, {"rel": "enclosure", "href": "{file}"}, {"rel": "describedby", "href": "{schema}"}]
-    });
-    match name.as_str() {
-        "image" => json_response(StatusCode::OK, &image),
-        "images" => json_response(
-            StatusCode::OK,
-            &json!({
-                "name": "images",
-                "properties": {"images": {"type": "array", "items": image}, "schema": {"type": "string"}, "first": {"type": "string"}, "next": {"type": "string"}},
-                "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"}, {"rel": "describedby", "href": "{schema}"}]
-            }),
-        ),
-        _ => error(StatusCode::NOT_FOUND, "The resource could not be found.", &headers),
+    match super::schemas::document(&name) {
+        Some(doc) => json_response(StatusCode::OK, &doc),
+        None => errors::glance(StatusCode::NOT_FOUND, "The resource could not be found.", &headers),
     }
 }
 
-pub async fn not_found(State(state): State<Arc<MockState>>, headers: HeaderMap) -> Response {
-    if let Some(denied) = authenticate(&state, &headers) {
-        return denied;
+/// `GET /v2` (Glance redirects to `/v2/` for a token, 401 otherwise; `/v2/` itself is 404).
+pub async fn version_root(State(state): State<Arc<MockState>>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    if let Err(denied) = authenticate(&state, &headers) {
+        return *denied;
     }
-    error(StatusCode::NOT_FOUND, "The resource could not be found.", &headers)
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = StatusCode::FOUND;
+    let location = format!("{}{}/", errors::base_url(&headers), uri.path());
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf8"),
+    );
+    r
+}
+
+pub async fn not_found(State(state): State<Arc<MockState>>, headers: HeaderMap) -> Response {
+    if let Err(denied) = authenticate(&state, &headers) {
+        return *denied;
+    }
+    errors::glance(StatusCode::NOT_FOUND, "The resource could not be found.", &headers)
 }

@@ -2,16 +2,45 @@
 //! images, byte for byte, and a large enough catalogue holds everything the cases need to find
 //! (duplicate and case-variant names, every status and visibility, null sizes, tags, properties,
 //! equal timestamps).
+//!
+//! Besides the `n` generated images there are a few fixed ones that the default identity's
+//! default list never shows (hidden images, pending and rejected shares): they let clients and
+//! cases exercise `os_hidden`, `member_status` and the members API without changing what the
+//! default list, its snapshots and the suite's discovered catalogue hold.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
-/// The project the mock's token belongs to.
-pub const PROJECT_ID: &str = "5d2f7c0a9b8e4c1d8a7f6e5d4c3b2a10";
-/// Another project, owner of the images shared with ours.
-pub const OTHER_PROJECT_ID: &str = "9b8d61f7a2c34e5f8d7c6b5a4f3e2d1c";
+use super::content::{Content, Digests};
+pub use super::identity::{OTHER_PROJECT_ID, PROJECT_ID};
+
+/// A project's membership of a shared image, as Glance's members API shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberStatus {
+    Pending,
+    Accepted,
+    Rejected,
+}
+
+impl MemberStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberStatus::Pending => "pending",
+            MemberStatus::Accepted => "accepted",
+            MemberStatus::Rejected => "rejected",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub project: &'static str,
+    pub status: MemberStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
 
 #[derive(Clone, Debug)]
 pub struct Image {
@@ -20,11 +49,17 @@ pub struct Image {
     pub status: &'static str,
     pub visibility: &'static str,
     pub protected: bool,
+    /// Left out of every list unless `os_hidden=true` is asked for (Glance).
+    pub os_hidden: bool,
     pub owner: &'static str,
     pub size: Option<u64>,
     pub virtual_size: Option<u64>,
+    /// md5 of the image's bytes.
     pub checksum: Option<String>,
+    /// sha512 of the image's bytes.
     pub os_hash_value: Option<String>,
+    /// The bytes `/file` streams (every image with a size has them).
+    pub content: Option<Content>,
     pub container_format: &'static str,
     pub disk_format: &'static str,
     pub min_ram: u64,
@@ -36,6 +71,8 @@ pub struct Image {
     pub properties: BTreeMap<String, String>,
     /// The IMS provider's `__`-prefixed fields (shown only by the IMS view).
     pub ims: BTreeMap<String, String>,
+    /// The projects a shared image is shared with.
+    pub members: Vec<Member>,
 }
 
 /// Servers that snapshots and backups were made from.
@@ -50,6 +87,16 @@ pub fn timestamp(t: &DateTime<Utc>) -> String {
 }
 
 impl Image {
+    /// Whether `/file` has bytes to stream: Glance keeps data for active and deactivated
+    /// images; the others have no location (204).
+    pub fn has_data(&self) -> bool {
+        self.content.is_some() && matches!(self.status, "active" | "deactivated")
+    }
+
+    pub fn membership(&self, project: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.project == project)
+    }
+
     /// The image as Glance shows it in a list and at `/v2/images/{id}`.
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
@@ -68,7 +115,7 @@ impl Image {
         m.insert("min_ram".into(), json!(self.min_ram));
         m.insert("min_disk".into(), json!(self.min_disk));
         m.insert("owner".into(), json!(self.owner));
-        m.insert("os_hidden".into(), json!(false));
+        m.insert("os_hidden".into(), json!(self.os_hidden));
         m.insert(
             "os_hash_algo".into(),
             json!(self.os_hash_value.as_ref().map(|_| "sha512")),
@@ -164,8 +211,130 @@ fn visibility_of(i: usize) -> &'static str {
     }
 }
 
-/// The catalogue of `n` images, in creation order (oldest first).
+/// The few large images: streamed, and their digests written down here (checked by a test)
+/// rather than hashed at every start. Everything else is a few KiB, cheap to hash.
+/// (position, size, md5, sha512)
+const LARGE: &[(usize, u64, &str, &str)] = &[
+    (
+        12,
+        20_972_937,
+        "84caf22af59eb9b9402fc11d41d9d9a3",
+        "8e98b85d2ed39794a9d03b6010fc9683553e2cb42d03949303bee9aed490cd5e14e9f8e636074477517a8be97c97ffb2d28b1535c522e890cc2cf2877234172c",
+    ),
+    (
+        38,
+        10_059_147,
+        "a78e8d26739453151fbb5f2595875012",
+        "210827f507067405e6b63ca550ce54302428b887a89530de79d6e30f9fcc0426f60c24802cd88dfc7f113010a344faca6c5afac56a5f584ddbf03ae017f37775",
+    ),
+    (
+        39,
+        6_213_265,
+        "73e396669a9c4ee2a326a66c2118e14f",
+        "ff4553bba230341e5d6e8825dbda4eb5e39d72d353c11b0496888465efe95ad36eb552f0932075125e5eb4f2f7ffb7f1ba449aa92746c3319b208044f62e2741",
+    ),
+];
+
+/// The bytes of the image at `position`: independent of the id generator, so the ids and
+/// timestamps of the catalogue do not depend on how its bytes are made.
+fn content_seed(position: u64) -> u64 {
+    SEED ^ position.wrapping_add(1).wrapping_mul(0xD1B5_4A32_D192_ED03)
+}
+
+/// A small image's size from one draw of the generator: up to 8 KiB in the first 40 images,
+/// up to 2 KiB after them, so that hashing 100 000 images at start stays well under a second.
+fn small_size(i: usize, draw: u64) -> u64 {
+    if i < 40 { 256 + draw % 7937 } else { 64 + draw % 1985 }
+}
+
+fn properties_of(i: usize, name: Option<&str>) -> BTreeMap<String, String> {
+    let distro = name
+        .and_then(|n| n.split('-').next())
+        .map(|d| d.to_lowercase())
+        .unwrap_or_else(|| "unknown".into());
+    let mut properties = BTreeMap::new();
+    properties.insert("os_distro".to_string(), distro);
+    properties.insert("os_version".to_string(), format!("{}", 1 + i % 12));
+    if i.is_multiple_of(3) {
+        properties.insert("hw_qemu_guest_agent".to_string(), "yes".to_string());
+    }
+    // Snapshots and backups (compute `type`), some made from a server (compute `server`).
+    match i % 8 {
+        2 => {
+            properties.insert("image_type".to_string(), "snapshot".to_string());
+            properties.insert("instance_uuid".to_string(), SERVERS[i % SERVERS.len()].to_string());
+        }
+        6 => {
+            properties.insert("image_type".to_string(), "backup".to_string());
+            properties.insert(
+                "instance_uuid".to_string(),
+                SERVERS[(i / 8) % SERVERS.len()].to_string(),
+            );
+        }
+        _ => {}
+    }
+    properties
+}
+
+fn ims_fields_of(i: usize, name: Option<&str>, visibility: &str) -> BTreeMap<String, String> {
+    let platform = match name.unwrap_or("").to_lowercase() {
+        n if n.starts_with("ubuntu") => "Ubuntu",
+        n if n.starts_with("fedora") => "Fedora",
+        n if n.starts_with("centos") => "CentOS",
+        n if n.starts_with("debian") => "Debian",
+        n if n.starts_with("windows") => "Windows",
+        _ => "Other",
+    };
+    let mut ims = BTreeMap::new();
+    let imagetype = match visibility {
+        "public" | "community" => "gold",
+        "shared" => "shared",
+        _ => "private",
+    };
+    ims.insert("__imagetype".to_string(), imagetype.to_string());
+    ims.insert("__platform".to_string(), platform.to_string());
+    let os_type = match platform {
+        "Windows" => "Windows",
+        "Other" => "Other",
+        _ => "Linux",
+    };
+    ims.insert("__os_type".to_string(), os_type.to_string());
+    ims.insert("__os_bit".to_string(), if i % 5 == 4 { "32" } else { "64" }.to_string());
+    ims.insert("__isregistered".to_string(), "true".to_string());
+    ims.insert("__os_version".to_string(), format!("{platform} {} 64bit", 1 + i % 12));
+    ims.insert("__image_source_type".to_string(), "uds".to_string());
+    ims.insert(
+        "__lazyloading".to_string(),
+        if i.is_multiple_of(2) { "true" } else { "false" }.to_string(),
+    );
+    if i.is_multiple_of(2) {
+        ims.insert("__support_kvm".to_string(), "true".to_string());
+    }
+    if i % 7 == 3 {
+        ims.insert("__support_largememory".to_string(), "true".to_string());
+    }
+    if i % 4 == 1 {
+        ims.insert("__support_xen".to_string(), "true".to_string());
+    }
+    if i.is_multiple_of(5) {
+        ims.insert("__support_diskintensive".to_string(), "true".to_string());
+    }
+    if i.is_multiple_of(6) {
+        ims.insert("__support_highperformance".to_string(), "true".to_string());
+    }
+    ims
+}
+
+/// The catalogue of `n` generated images (in creation order, oldest first) followed by the
+/// fixed images of [`extras`].
 pub fn catalogue(n: usize) -> Vec<Image> {
+    let mut out = generated(n);
+    out.extend(extras());
+    out
+}
+
+/// The `n` generated images, in creation order (oldest first).
+fn generated(n: usize) -> Vec<Image> {
     let mut rng = Rng(SEED);
     let base = Utc
         .with_ymd_and_hms(2026, 1, 5, 8, 0, 0)
@@ -180,11 +349,19 @@ pub fn catalogue(n: usize) -> Vec<Image> {
             Some(n) => n.map(str::to_string),
             None => Some(format!("image-{i:04}")),
         };
+        // The generator is drawn exactly as before sizes were made small, so that ids and
+        // timestamps stay what they were.
         let size = match status {
             "queued" | "saving" | "uploading" | "importing" => None,
             _ if i == 5 => Some(0),
             _ if i == 9 => sizes.get(2).copied().flatten().or(Some(4096)),
-            _ => Some(1024 + rng.next() % 40_000_000),
+            _ => {
+                let draw = rng.next();
+                Some(match LARGE.iter().find(|l| l.0 == i) {
+                    Some(l) => l.1,
+                    None => small_size(i, draw),
+                })
+            }
         };
         sizes.push(size);
         // Images 10..=13 share one created_at second, so tie-breaking matters.
@@ -202,92 +379,46 @@ pub fn catalogue(n: usize) -> Vec<Image> {
             _ if i % 6 == 1 => vec!["lts".into(), "base".into()],
             _ => Vec::new(),
         };
-        let distro = name
-            .as_deref()
-            .and_then(|n| n.split('-').next())
-            .map(|d| d.to_lowercase())
-            .unwrap_or_else(|| "unknown".into());
-        let mut properties = BTreeMap::new();
-        properties.insert("os_distro".to_string(), distro);
-        properties.insert("os_version".to_string(), format!("{}", 1 + i % 12));
-        if i % 3 == 0 {
-            properties.insert("hw_qemu_guest_agent".to_string(), "yes".to_string());
+        let properties = properties_of(i, name.as_deref());
+        let ims = ims_fields_of(i, name.as_deref(), visibility);
+        let id = rng.uuid4();
+        // Two draws that once made the digests: kept so the next image's id is unchanged.
+        if size.is_some() {
+            let _ = rng.hex(32);
+            let _ = rng.hex(128);
         }
-        // Snapshots and backups (compute `type`), some made from a server (compute `server`).
-        match i % 8 {
-            2 => {
-                properties.insert("image_type".to_string(), "snapshot".to_string());
-                properties.insert("instance_uuid".to_string(), SERVERS[i % SERVERS.len()].to_string());
-            }
-            6 => {
-                properties.insert("image_type".to_string(), "backup".to_string());
-                properties.insert(
-                    "instance_uuid".to_string(),
-                    SERVERS[(i / 8) % SERVERS.len()].to_string(),
-                );
-            }
-            _ => {}
-        }
-        let platform = match name.as_deref().unwrap_or("").to_lowercase() {
-            n if n.starts_with("ubuntu") => "Ubuntu",
-            n if n.starts_with("fedora") => "Fedora",
-            n if n.starts_with("centos") => "CentOS",
-            n if n.starts_with("debian") => "Debian",
-            n if n.starts_with("windows") => "Windows",
-            _ => "Other",
+        let owner = if visibility == "shared" {
+            OTHER_PROJECT_ID
+        } else {
+            PROJECT_ID
         };
-        let mut ims = BTreeMap::new();
-        let imagetype = match visibility {
-            "public" | "community" => "gold",
-            "shared" => "shared",
-            _ => "private",
+        // Every generated share is shared with the default project, which accepted it.
+        let members = if visibility == "shared" {
+            vec![Member {
+                project: PROJECT_ID,
+                status: MemberStatus::Accepted,
+                created_at,
+                updated_at: created_at,
+            }]
+        } else {
+            Vec::new()
         };
-        ims.insert("__imagetype".to_string(), imagetype.to_string());
-        ims.insert("__platform".to_string(), platform.to_string());
-        let os_type = match platform {
-            "Windows" => "Windows",
-            "Other" => "Other",
-            _ => "Linux",
-        };
-        ims.insert("__os_type".to_string(), os_type.to_string());
-        ims.insert("__os_bit".to_string(), if i % 5 == 4 { "32" } else { "64" }.to_string());
-        ims.insert("__isregistered".to_string(), "true".to_string());
-        ims.insert("__os_version".to_string(), format!("{platform} {} 64bit", 1 + i % 12));
-        ims.insert("__image_source_type".to_string(), "uds".to_string());
-        ims.insert(
-            "__lazyloading".to_string(),
-            if i % 2 == 0 { "true" } else { "false" }.to_string(),
-        );
-        if i % 2 == 0 {
-            ims.insert("__support_kvm".to_string(), "true".to_string());
-        }
-        if i % 7 == 3 {
-            ims.insert("__support_largememory".to_string(), "true".to_string());
-        }
-        if i % 4 == 1 {
-            ims.insert("__support_xen".to_string(), "true".to_string());
-        }
-        if i % 5 == 0 {
-            ims.insert("__support_diskintensive".to_string(), "true".to_string());
-        }
-        if i % 6 == 0 {
-            ims.insert("__support_highperformance".to_string(), "true".to_string());
-        }
         out.push(Image {
-            id: rng.uuid4(),
+            id,
             name,
             status,
             visibility,
             protected: i % 10 == 0,
-            owner: if visibility == "shared" {
-                OTHER_PROJECT_ID
-            } else {
-                PROJECT_ID
-            },
+            os_hidden: false,
+            owner,
             size,
             virtual_size: size.map(|s| s.max(1) * 4),
-            checksum: size.map(|_| rng.hex(32)),
-            os_hash_value: size.map(|_| rng.hex(128)),
+            checksum: None,
+            os_hash_value: None,
+            content: size.map(|len| Content {
+                seed: content_seed(i as u64),
+                len,
+            }),
             container_format: if i % 9 == 8 { "ova" } else { "bare" },
             disk_format: ["qcow2", "raw", "vhdx", "iso"][i % 4],
             min_ram: [0, 512, 1024, 2048][i % 4],
@@ -297,13 +428,130 @@ pub fn catalogue(n: usize) -> Vec<Image> {
             updated_at,
             properties,
             ims,
+            members,
         });
     }
+    for (i, img) in out.iter_mut().enumerate() {
+        if let Some(l) = LARGE.iter().find(|l| l.0 == i) {
+            img.checksum = Some(l.2.to_string());
+            img.os_hash_value = Some(l.3.to_string());
+        }
+    }
+    fill_digests(&mut out);
     out
+}
+
+/// Hashes every image that has bytes and no digests yet, on every core for a large catalogue.
+fn fill_digests(images: &mut [Image]) {
+    fn one(img: &mut Image) {
+        if img.checksum.is_none()
+            && let Some(c) = img.content
+        {
+            let Digests { md5, sha512 } = c.digests();
+            img.checksum = Some(md5);
+            img.os_hash_value = Some(sha512);
+        }
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if images.len() < 4096 || threads < 2 {
+        images.iter_mut().for_each(one);
+        return;
+    }
+    let per = images.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        for chunk in images.chunks_mut(per) {
+            s.spawn(move || chunk.iter_mut().for_each(one));
+        }
+    });
+}
+
+/// The fixed images beside the generated ones, none of them in the default project's default
+/// list: (name, owner, visibility, os_hidden, the default project's membership).
+const EXTRAS: &[(&str, &str, &str, bool, Option<MemberStatus>)] = &[
+    ("demo-hidden", PROJECT_ID, "private", true, None),
+    ("public-hidden", OTHER_PROJECT_ID, "public", true, None),
+    (
+        "alt-shared-to-demo-pending",
+        OTHER_PROJECT_ID,
+        "shared",
+        false,
+        Some(MemberStatus::Pending),
+    ),
+    (
+        "alt-shared-to-demo-rejected",
+        OTHER_PROJECT_ID,
+        "shared",
+        false,
+        Some(MemberStatus::Rejected),
+    ),
+];
+
+/// Positions of the extras for their properties and bytes: far from any generated position.
+const EXTRA_BASE: usize = 1 << 40;
+
+/// The fixed images (their own generator: they never move the generated ones).
+pub fn extras() -> Vec<Image> {
+    let mut rng = Rng(EXTRA_SEED);
+    let base = Utc
+        .with_ymd_and_hms(2026, 1, 4, 8, 0, 0)
+        .single()
+        .expect("a valid date");
+    let mut out: Vec<Image> = EXTRAS
+        .iter()
+        .enumerate()
+        .map(|(k, &(name, owner, visibility, os_hidden, membership))| {
+            let i = EXTRA_BASE + k;
+            let created_at = base + Duration::hours(k as i64) + Duration::seconds((rng.next() % 3000) as i64);
+            let size = small_size(i, rng.next());
+            Image {
+                id: rng.uuid4(),
+                name: Some(name.to_string()),
+                status: "active",
+                visibility,
+                protected: false,
+                os_hidden,
+                owner,
+                size: Some(size),
+                virtual_size: Some(size * 4),
+                checksum: None,
+                os_hash_value: None,
+                content: Some(Content {
+                    seed: content_seed(i as u64),
+                    len: size,
+                }),
+                container_format: "bare",
+                disk_format: "qcow2",
+                min_ram: 0,
+                min_disk: 1,
+                tags: Vec::new(),
+                created_at,
+                updated_at: created_at,
+                properties: properties_of(k, Some(name)),
+                ims: ims_fields_of(k, Some(name), visibility),
+                members: membership
+                    .map(|status| Member {
+                        project: PROJECT_ID,
+                        status,
+                        created_at,
+                        updated_at: created_at,
+                    })
+                    .into_iter()
+                    .collect(),
+            }
+        })
+        .collect();
+    fill_digests(&mut out);
+    out
+}
+
+/// How many fixed images [`catalogue`] adds to the generated ones.
+pub fn extra_count() -> usize {
+    EXTRAS.len()
 }
 
 /// The generator's seed: changing it changes every id (and the committed snapshots).
 const SEED: u64 = 0x1A6C_0F0E_2026_0001;
+const EXTRA_SEED: u64 = 0x1A6C_0F0E_2026_0002;
 
 #[cfg(test)]
 mod tests {
@@ -317,6 +565,7 @@ mod tests {
             a.iter().map(|i| i.to_json()).collect::<Vec<_>>(),
             b.iter().map(|i| i.to_json()).collect::<Vec<_>>()
         );
+        let a = generated(40);
         let names: Vec<_> = a.iter().filter_map(|i| i.name.clone()).collect();
         assert_eq!(names.iter().filter(|n| *n == "ubuntu-22.04").count(), 3);
         assert!(names.contains(&"Fedora-40".to_string()) && names.contains(&"fedora-40".to_string()));
@@ -339,8 +588,45 @@ mod tests {
         assert!(a.iter().filter(|i| i.status == "queued").all(|i| i.size.is_none()));
         assert_eq!(a[9].size, a[2].size, "two images share a size");
         assert_eq!(a.iter().filter(|i| i.created_at == a[10].created_at).count(), 4);
-        let ids: std::collections::BTreeSet<_> = a.iter().map(|i| i.id.clone()).collect();
-        assert_eq!(ids.len(), 40);
-        assert!(catalogue(3).len() == 3 && catalogue(0).is_empty());
+        let ids: std::collections::BTreeSet<_> = catalogue(40).iter().map(|i| i.id.clone()).collect();
+        assert_eq!(ids.len(), 40 + extra_count());
+        assert!(generated(3).len() == 3 && generated(0).is_empty());
+        assert_eq!(catalogue(0).len(), extra_count());
+    }
+
+    #[test]
+    fn ids_and_times_are_those_of_before_the_sizes_became_small() {
+        let c = generated(40);
+        assert_eq!(c[0].id, "841f67a7-b29c-43af-94ef-0994bc58a235");
+        assert_eq!(c[39].id, "cbbfeab0-2cef-4835-93e7-09ce0067c253");
+        assert_eq!(timestamp(&c[39].created_at), "2026-01-16T17:44:38Z");
+    }
+
+    #[test]
+    fn small_images_are_small_and_their_digests_are_of_their_bytes() {
+        for img in generated(40).iter().filter(|i| i.content.is_some()) {
+            let c = img.content.expect("content");
+            assert_eq!(Some(c.len), img.size);
+            if LARGE.iter().all(|l| l.1 != c.len) {
+                assert!(c.len <= 8192, "{:?} is {} bytes", img.name, c.len);
+                let d = c.digests();
+                assert_eq!(
+                    (img.checksum.as_ref(), img.os_hash_value.as_ref()),
+                    (Some(&d.md5), Some(&d.sha512))
+                );
+            }
+        }
+    }
+
+    /// The written-down digests of the large images (hashing ~37 MB: a few seconds in debug).
+    #[test]
+    fn large_images_digests_are_of_their_bytes() {
+        let c = generated(40);
+        for &(i, size, md5, sha512) in LARGE {
+            let content = c[i].content.expect("a large image has bytes");
+            assert_eq!(content.len, size);
+            let d = content.digests();
+            assert_eq!((d.md5.as_str(), d.sha512.as_str()), (md5, sha512), "image {i}");
+        }
     }
 }

@@ -1,12 +1,15 @@
-//! `GET /v2/images` as Glance computes it: parse and validate the query, filter, sort, continue
-//! after the marker, cut the page, and build `first`/`next`. Pure functions, no HTTP.
+//! `GET /v2/images` as Glance computes it: parse and validate the query, take the images the
+//! viewer's list holds (`visibility`, `member_status`, `os_hidden`: see `access`), filter,
+//! sort, continue after the marker, cut the page, and build `first`/`next`. Pure functions,
+//! no HTTP.
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use super::images::Image;
+use super::access::{self, Shares, Viewer};
+use super::images::{Image, MemberStatus};
 use super::quirk::Quirk;
 
 pub const DEFAULT_LIMIT: usize = 25;
@@ -21,12 +24,68 @@ const SORT_KEYS: &[&str] = &[
     "created_at",
     "updated_at",
 ];
-/// Parameters that are not filters.
-const CONTROL: &[&str] = &["limit", "marker", "sort_key", "sort_dir", "sort"];
+/// Parameters that are not per-image filters: paging, sorting, and the scope of the list.
+const CONTROL: &[&str] = &[
+    "limit",
+    "marker",
+    "sort_key",
+    "sort_dir",
+    "sort",
+    "visibility",
+    "member_status",
+    "os_hidden",
+];
 
 /// A 400 with Glance's message.
 #[derive(Debug, PartialEq, Eq)]
 pub struct BadRequest(pub String);
+
+/// Why a list is refused: a bad query (400) or a marker the viewer may not see (403).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    BadRequest(String),
+    Forbidden(String),
+}
+
+impl From<BadRequest> for Refusal {
+    fn from(b: BadRequest) -> Self {
+        Refusal::BadRequest(b.0)
+    }
+}
+
+/// What the list holds before the per-image filters: Glance's `visibility`, `member_status`
+/// and `os_hidden` (which it validates as below: `os_hidden` case-insensitively, the enums
+/// exactly).
+struct Scope<'q> {
+    visibility: Option<&'q str>,
+    shares: Shares,
+    hidden: bool,
+}
+
+fn parse_scope<'q>(q: &'q Query) -> Result<Scope<'q>, BadRequest> {
+    let visibility = q.last("visibility");
+    if let Some(v) = visibility.filter(|v| !v.is_empty() && !access::VISIBILITIES.contains(v)) {
+        return Err(BadRequest(format!("Invalid visibility value: {v}")));
+    }
+    let shares = match q.last("member_status") {
+        None => Shares::Only(MemberStatus::Accepted),
+        Some(m) => Shares::parse(m).ok_or_else(|| BadRequest(format!("Invalid status: {m}")))?,
+    };
+    let hidden = match q.last("os_hidden").map(str::to_lowercase).as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(BadRequest(format!(
+                "Invalid value '{other}' for 'os_hidden' filter. Valid values are 'true' or 'false'."
+            )));
+        }
+    };
+    Ok(Scope {
+        visibility,
+        shares,
+        hidden,
+    })
+}
 
 pub struct Page<'a> {
     pub images: Vec<&'a Image>,
@@ -212,11 +271,6 @@ fn matches(img: &Image, key: &str, value: &str, flavor: Flavor, quirks: &BTreeSe
         "container_format" => any_of(Some(img.container_format)),
         "owner" => value == img.owner,
         "checksum" => img.checksum.as_deref() == Some(value),
-        "visibility" => match value {
-            "all" => true,
-            "public" | "private" | "shared" | "community" => img.visibility == value,
-            other => return Err(BadRequest(format!("Invalid visibility value: {other}"))),
-        },
         "protected" => match value {
             "true" | "false" => img.protected == (value == "true"),
             other => {
@@ -224,17 +278,6 @@ fn matches(img: &Image, key: &str, value: &str, flavor: Flavor, quirks: &BTreeSe
                     "Invalid value '{other}' for 'protected' filter. Valid values are 'true' or 'false'."
                 )));
             }
-        },
-        "os_hidden" => match value {
-            "true" => false,
-            "false" => true,
-            other => return Err(BadRequest(format!("Invalid value '{other}' for 'os_hidden' filter."))),
-        },
-        "member_status" => match value {
-            "accepted" | "all" => true,
-            // Every share of the mock is accepted: pending/rejected lists leave them out.
-            "pending" | "rejected" => img.visibility != "shared",
-            other => return Err(BadRequest(format!("Invalid status: {other}"))),
         },
         "min_ram" => img.min_ram.to_string() == value,
         "min_disk" => img.min_disk.to_string() == value,
@@ -310,10 +353,14 @@ fn link(pairs: &[(String, String)]) -> String {
     }
 }
 
-/// Computes one page of the list for a raw query string.
+/// Computes one page of the default project's list for a raw query string.
 #[cfg(test)]
-pub fn list<'a>(catalogue: &'a [Image], raw_query: &str, quirks: &BTreeSet<Quirk>) -> Result<Page<'a>, BadRequest> {
-    list_as(Flavor::Glance, catalogue, raw_query, quirks)
+pub fn list<'a>(catalogue: &'a [Image], raw_query: &str, quirks: &BTreeSet<Quirk>) -> Result<Page<'a>, Refusal> {
+    let demo = Viewer {
+        project: super::identity::PROJECT_ID,
+        admin: false,
+    };
+    list_as(Flavor::Glance, demo, catalogue, raw_query, quirks)
 }
 
 /// Which API answers: Glance itself, or the IMS extensions on the same path.
@@ -323,21 +370,23 @@ pub enum Flavor {
     Ims,
 }
 
-/// Computes one page of the list as `flavor` answers it.
+/// Computes one page of `viewer`'s list as `flavor` answers it.
 pub fn list_as<'a>(
     flavor: Flavor,
+    viewer: Viewer,
     catalogue: &'a [Image],
     raw_query: &str,
     quirks: &BTreeSet<Quirk>,
-) -> Result<Page<'a>, BadRequest> {
+) -> Result<Page<'a>, Refusal> {
     let q = Query {
         pairs: url::form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect(),
     };
     if flavor == Flavor::Ims && q.last("member_status").is_some() && q.last("visibility") != Some("shared") {
-        return Err(BadRequest(
+        return Err(Refusal::BadRequest(
             "member_status can only be used together with visibility=shared".into(),
         ));
     }
+    let scope = parse_scope(&q)?;
     let default_limit = if flavor == Flavor::Ims && quirks.contains(&Quirk::ImsDefaultPage1000) {
         MAX_LIMIT
     } else {
@@ -350,14 +399,17 @@ pub fn list_as<'a>(
         Some(raw) => match python_int(raw) {
             Some(n) if n >= 0 => (n.min(MAX_LIMIT as i64)) as usize,
             _ if quirks.contains(&Quirk::NegativeLimit200) => default_limit,
-            Some(_) => return Err(BadRequest("limit param must be positive".into())),
-            None => return Err(BadRequest("limit param must be an integer".into())),
+            Some(_) => return Err(Refusal::BadRequest("limit param must be positive".into())),
+            None => return Err(Refusal::BadRequest("limit param must be an integer".into())),
         },
     };
     let sort = parse_sort(&q, quirks)?;
 
     let mut images: Vec<&Image> = Vec::new();
     'images: for img in catalogue {
+        if img.os_hidden != scope.hidden || !access::listed(img, viewer, scope.visibility, scope.shares) {
+            continue;
+        }
         for (k, v) in &q.pairs {
             if CONTROL.contains(&k.as_str()) {
                 continue;
@@ -375,6 +427,11 @@ pub fn list_as<'a>(
 
     if let Some(marker) = q.last("marker") {
         match catalogue.iter().find(|i| i.id == marker) {
+            Some(m) if !access::can_see(m, viewer) => {
+                return Err(Refusal::Forbidden(format!(
+                    "Forbidding request, image {marker} not visible"
+                )));
+            }
             Some(m) => {
                 let keep = if quirks.contains(&Quirk::MarkerInclusive) {
                     Ordering::Less
@@ -389,7 +446,7 @@ pub fn list_as<'a>(
             None if quirks.contains(&Quirk::UnknownMarker200) => {}
             // The quirk's made-up markers lead to more empty pages, each with a new marker.
             None if quirks.contains(&Quirk::NextNeverEnds) && endless_marker(marker).is_some() => images.clear(),
-            None => return Err(BadRequest(format!("No image found with ID {marker}"))),
+            None => return Err(Refusal::BadRequest(format!("No image found with ID {marker}"))),
         }
     }
 
@@ -449,7 +506,7 @@ mod tests {
         assert!(zero.images.is_empty() && zero.next.is_none());
         assert_eq!(
             list(&c, "limit=-1", &none()).err(),
-            Some(BadRequest("limit param must be positive".into()))
+            Some(Refusal::BadRequest("limit param must be positive".into()))
         );
         assert!(list(&c, "limit=1.5", &none()).is_err());
         assert!(list(&c, "limit=", &none()).is_err());

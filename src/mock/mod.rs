@@ -6,23 +6,34 @@
 //! for the suite to catch. It shares no code with the runner (only `crate::tls` is used by tests)
 //! so that a misreading of the seed cannot hide itself on both sides.
 //!
-//! Layout: `images` (the deterministic catalogue), `listing` (query parsing, filters, sort,
-//! paging), `glance` (HTTP handlers and Glance-style errors), `quirk`, `server` (spawn/serve).
+//! Layout: `identity` (users, projects, tokens), `images` (the deterministic catalogue) and
+//! `content` (its bytes), `access` (who sees and lists what), `listing` (query parsing,
+//! filters, sort, paging), the HTTP faces `keystone`, `discovery`, `glance` (with `data`,
+//! `members`, `schemas`) and `nova`, `errors` (each service's error bodies), `state`, `quirk`,
+//! `server` (routing, spawn/serve).
 
+mod access;
+mod content;
+mod data;
+mod discovery;
+mod errors;
 mod glance;
+mod identity;
 mod images;
 mod keystone;
 mod listing;
+mod members;
 mod nova;
 mod quirk;
+mod schemas;
 mod server;
+mod state;
 
-pub use images::{OTHER_PROJECT_ID as SECOND_TENANT, PROJECT_ID as TENANT};
-pub use keystone::{
-    ALT_PASSWORD, ALT_PROJECT, ALT_USER, APP_CREDENTIAL_ID, APP_CREDENTIAL_SECRET, DEFAULT_PASSWORD, DEFAULT_PROJECT,
-    DEFAULT_USER,
+pub use identity::{
+    ALT_PASSWORD, ALT_PROJECT, ALT_TOKEN_SUFFIX, ALT_USER, ALT_USER_ID, APP_CREDENTIAL_ID, APP_CREDENTIAL_NAME,
+    APP_CREDENTIAL_SECRET, DEFAULT_PASSWORD, DEFAULT_PROJECT, DEFAULT_USER, DEFAULT_USER_ID,
+    OTHER_PROJECT_ID as SECOND_TENANT, PROJECT_ID as TENANT, THIRD_PROJECT, THIRD_PROJECT_ID,
 };
-pub use nova::ALT_TOKEN_SUFFIX;
 pub use quirk::Quirk;
 pub use server::{RunningMock, router, serve, spawn};
 
@@ -63,5 +74,9 @@ impl Default for MockConfig {
 
 /// A short description of the catalogue for a one-line banner.
 pub fn describe_catalogue(config: &MockConfig) -> String {
-    format!("{} images, deterministic catalogue", config.images)
+    format!(
+        "{} images (+{} hidden or shared but not accepted), deterministic catalogue",
+        config.images,
+        images::extra_count()
+    )
 }

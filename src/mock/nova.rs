@@ -8,40 +8,24 @@ use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
-use super::glance::MockState;
-use super::images::{Image, OTHER_PROJECT_ID, PROJECT_ID, timestamp};
+use super::access::{self, Shares, Viewer};
+use super::errors::{Refused, base_url, json_response, nova as fault};
+use super::images::{Image, MemberStatus, timestamp};
 use super::quirk::Quirk;
+use super::state::MockState;
 
 const MAX_LIMIT: usize = 1000;
 
-/// The second tenant's token: the valid token with this suffix.
-pub const ALT_TOKEN_SUFFIX: &str = "-alt";
-
-fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut r = (status, body.to_string()).into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    r
-}
-
-/// Nova's fault bodies are always JSON: `{"badRequest": {"code": 400, "message": …}}`.
-fn fault(status: StatusCode, kind: &str, message: &str) -> Response {
-    json_response(status, &json!({ kind: {"code": status.as_u16(), "message": message} }))
-}
-
-/// The tenant the request's token belongs to; `None` means 401.
-fn tenant_of(state: &MockState, headers: &HeaderMap) -> Option<&'static str> {
-    let token = headers.get("x-auth-token").and_then(|v| v.to_str().ok());
-    let alt = format!("{}{ALT_TOKEN_SUFFIX}", state.config.token);
-    match token {
-        Some(t) if t == state.config.token => Some(PROJECT_ID),
-        Some(t) if t == alt => Some(OTHER_PROJECT_ID),
-        _ if state.config.quirks.contains(&Quirk::NoAuth) => Some(PROJECT_ID),
-        _ => None,
+/// The viewer the request's token acts for; `None` means 401.
+fn viewer_of(state: &MockState, headers: &HeaderMap) -> Option<Viewer> {
+    match state.identity(headers) {
+        Some(identity) => Some(MockState::viewer(identity)),
+        None if state.quirk(Quirk::NoAuth) => Some(state.default_viewer()),
+        None => None,
     }
 }
 
@@ -51,21 +35,17 @@ fn unauthorized(headers: &HeaderMap) -> Response {
         StatusCode::UNAUTHORIZED,
         &json!({"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}),
     );
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"http://{host}/identity\"")) {
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-    }
+    let (name, value) = super::errors::www_authenticate(headers, "/identity");
+    r.headers_mut().insert(name, value);
     r
 }
 
-/// Checks auth, the method, and that the path's tenant is the token's.
-fn admit(state: &MockState, headers: &HeaderMap, method: &Method, tenant: &str) -> Option<Response> {
-    let Some(own) = tenant_of(state, headers) else {
-        return Some(unauthorized(headers));
+/// Checks auth, the method, and that the path's tenant is the token's; the viewer if admitted.
+fn admit(state: &MockState, headers: &HeaderMap, method: &Method, tenant: &str) -> Result<Viewer, Refused> {
+    let Some(viewer) = viewer_of(state, headers) else {
+        return Err(Box::new(unauthorized(headers)));
     };
+    let own = viewer.project;
     if method != Method::GET {
         let mut r = fault(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -73,24 +53,24 @@ fn admit(state: &MockState, headers: &HeaderMap, method: &Method, tenant: &str) 
             &format!("The method {method} is not allowed for this resource."),
         );
         r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET"));
-        return Some(r);
+        return Err(Box::new(r));
     }
     let well_formed = tenant.len() == 32 && tenant.bytes().all(|b| b.is_ascii_hexdigit());
     if !well_formed {
-        return Some(fault(
+        return Err(Box::new(fault(
             StatusCode::NOT_FOUND,
             "itemNotFound",
             "The resource could not be found.",
-        ));
+        )));
     }
     if tenant != own && !state.config.quirks.contains(&Quirk::ComputeWrongTenant200) {
-        return Some(fault(
+        return Err(Box::new(fault(
             StatusCode::BAD_REQUEST,
             "badRequest",
             &format!("Malformed request URL: URL's project_id '{tenant}' doesn't match Context's project_id '{own}'"),
-        ));
+        )));
     }
-    None
+    Ok(viewer)
 }
 
 pub fn compute_status(glance: &str) -> &'static str {
@@ -101,14 +81,6 @@ pub fn compute_status(glance: &str) -> &'static str {
         "deleted" | "pending_delete" => "DELETED",
         _ => "UNKNOWN",
     }
-}
-
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    format!("http://{host}")
 }
 
 fn item(img: &Image, base: &str, tenant: &str, detail: bool, quirks: &std::collections::BTreeSet<Quirk>) -> Value {
@@ -169,7 +141,7 @@ fn parse_since(s: &str, ignore_offset: bool) -> Option<DateTime<Utc>> {
         .map(|n| n.and_utc())
 }
 
-fn list(state: &MockState, headers: &HeaderMap, tenant: &str, query: &str, detail: bool) -> Response {
+fn list(state: &MockState, headers: &HeaderMap, viewer: Viewer, tenant: &str, query: &str, detail: bool) -> Response {
     let quirks = &state.config.quirks;
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let last = |k: &str| pairs.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
@@ -208,11 +180,12 @@ fn list(state: &MockState, headers: &HeaderMap, tenant: &str, query: &str, detai
             }
         },
     };
-    // Glance's default order: created_at desc, id desc.
+    // What Glance's default list holds for the token, in Glance's default order: created_at
+    // desc, id desc.
     let mut images: Vec<&Image> = state
         .images
         .iter()
-        .filter(|i| super::glance::visible(i, tenant))
+        .filter(|i| !i.os_hidden && access::listed(i, viewer, None, Shares::Only(MemberStatus::Accepted)))
         .collect();
     images.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     if detail && quirks.contains(&Quirk::ComputeDetailMissingOne) {
@@ -290,10 +263,10 @@ pub async fn list_images(
     Path(tenant): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if let Some(r) = admit(&state, &headers, &method, &tenant) {
-        return r;
+    match admit(&state, &headers, &method, &tenant) {
+        Err(r) => *r,
+        Ok(viewer) => list(&state, &headers, viewer, &tenant, query.as_deref().unwrap_or(""), false),
     }
-    list(&state, &headers, &tenant, query.as_deref().unwrap_or(""), false)
 }
 
 pub async fn list_detail(
@@ -303,10 +276,10 @@ pub async fn list_detail(
     Path(tenant): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if let Some(r) = admit(&state, &headers, &method, &tenant) {
-        return r;
+    match admit(&state, &headers, &method, &tenant) {
+        Err(r) => *r,
+        Ok(viewer) => list(&state, &headers, viewer, &tenant, query.as_deref().unwrap_or(""), true),
     }
-    list(&state, &headers, &tenant, query.as_deref().unwrap_or(""), true)
 }
 
 pub async fn get_image(
@@ -315,10 +288,11 @@ pub async fn get_image(
     headers: HeaderMap,
     Path((tenant, id)): Path<(String, String)>,
 ) -> Response {
-    if let Some(r) = admit(&state, &headers, &method, &tenant) {
-        return r;
-    }
-    match state.images.iter().find(|i| i.id == id) {
+    let viewer = match admit(&state, &headers, &method, &tenant) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    match state.image(&id).filter(|i| access::can_see(i, viewer)) {
         Some(img) => json_response(
             StatusCode::OK,
             &json!({"image": item(img, &base_url(&headers), &tenant, true, &state.config.quirks)}),

@@ -6,18 +6,18 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
+use axum::http::HeaderMap;
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, get};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::MockConfig;
-use super::glance::{self, MockState};
-use super::keystone;
-use super::nova;
 use super::quirk::Quirk;
+use super::state::{MockState, request_id};
+use super::{data, discovery, glance, keystone, members, nova};
 
 async fn common_headers(State(state): State<Arc<MockState>>, request: Request, next: Next) -> Response {
     if !state.config.latency.is_zero() {
@@ -27,7 +27,7 @@ async fn common_headers(State(state): State<Arc<MockState>>, request: Request, n
     let mut response = next.run(request).await;
     response
         .headers_mut()
-        .insert("x-openstack-request-id", glance::request_id(&state));
+        .insert("x-openstack-request-id", request_id(&state));
     response_quirks(&state, &path, response)
 }
 
@@ -63,17 +63,58 @@ fn response_quirks(state: &MockState, path: &str, mut response: Response) -> Res
     response
 }
 
-/// The whole mock: Image API v2 under `/image`.
+/// The version documents of an Image API v2 face mounted at `prefix`.
+fn image_discovery(router: Router<Arc<MockState>>, prefix: &'static str) -> Router<Arc<MockState>> {
+    let root = move |headers: HeaderMap| async move { discovery::image_root(&headers, prefix) };
+    let versions = move |headers: HeaderMap| async move { discovery::image_versions(&headers, prefix) };
+    router
+        .route(prefix, get(root))
+        .route(&format!("{prefix}/"), get(root))
+        .route(&format!("{prefix}/versions"), get(versions))
+        .route(&format!("{prefix}/v2"), get(glance::version_root))
+}
+
+/// The data and members routes of an Image API v2 face mounted at `prefix`.
+fn image_subresources(router: Router<Arc<MockState>>, prefix: &str) -> Router<Arc<MockState>> {
+    router
+        .route(&format!("{prefix}/v2/images/{{id}}/file"), any(data::download))
+        .route(&format!("{prefix}/v2/images/{{id}}/members"), any(members::list))
+        .route(
+            &format!("{prefix}/v2/images/{{id}}/members/{{member}}"),
+            any(members::show),
+        )
+}
+
+/// The whole mock: Keystone under `/identity`, Glance under `/image`, IMS under `/ims`, Nova's
+/// image proxy under `/compute`.
 pub fn router(config: MockConfig) -> Router {
     let state = Arc::new(MockState::new(config));
-    Router::new()
+    let compute_version =
+        |path: &'static str| move |headers: HeaderMap| async move { discovery::compute_version(&headers, path) };
+    let routes = Router::new()
+        .route("/identity", get(discovery::identity_root))
+        .route("/identity/", get(discovery::identity_root))
+        .route("/identity/v3", get(discovery::identity_v3))
+        .route("/identity/v3/", get(discovery::identity_v3))
+        .route("/identity/v3/auth/tokens", any(keystone::tokens))
+        .route("/identity/v3/auth/catalog", any(keystone::auth_catalog))
+        .route("/identity/v3/auth/projects", any(keystone::auth_projects))
+        .route("/identity/{*rest}", any(keystone::not_found))
         .route("/image/v2/images", any(glance::list_images))
         .route("/image/v2/images/{id}", any(glance::get_image))
         .route("/image/v2/schemas/{name}", any(glance::schema))
-        .route("/identity/v3/auth/tokens", axum::routing::post(keystone::issue_token))
         .route("/ims/v2/images", any(glance::ims_list_images))
         .route("/ims/v2/images/{id}", any(glance::ims_get_image))
         .route("/ims/v2/schemas/{name}", any(glance::schema))
+        .route("/compute", get(discovery::compute_root))
+        .route("/compute/", get(discovery::compute_root))
+        .route("/compute/v2", get(compute_version("v2")))
+        .route("/compute/v2/", get(compute_version("v2")))
+        .route("/compute/v2.1", get(compute_version("v2.1")))
+        .route("/compute/v2.1/", get(compute_version("v2.1")));
+    let routes = image_subresources(image_discovery(routes, "/image"), "/image");
+    let routes = image_subresources(image_discovery(routes, "/ims"), "/ims");
+    routes
         .route("/compute/v2/{tenant}/images", any(nova::list_images))
         .route("/compute/v2/{tenant}/images/detail", any(nova::list_detail))
         .route("/compute/v2/{tenant}/images/{id}", any(nova::get_image))
@@ -99,7 +140,7 @@ impl RunningMock {
     }
     /// The compute-v2 endpoint of the token's tenant, as a catalogue gives it (with the tenant).
     pub fn compute_url(&self) -> String {
-        format!("{}/compute/v2/{}", self.base_url(), super::images::PROJECT_ID)
+        format!("{}/compute/v2/{}", self.base_url(), super::identity::PROJECT_ID)
     }
     /// The IMS endpoint.
     pub fn ims_url(&self) -> String {
@@ -160,20 +201,26 @@ pub async fn serve(config: MockConfig, listen: SocketAddr) -> anyhow::Result<()>
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
     let quirks: Vec<&str> = config.quirks.iter().map(|q| q.name()).collect();
+    // The first three lines (catalogue, image endpoint, token) are read by scripts and tests.
     println!("imgconform mock: {}", super::describe_catalogue(&config));
     println!("  image-v2 endpoint: http://{addr}/image   (list: http://{addr}/image/v2/images)");
     println!("  token:             {}   (send it as X-Auth-Token)", config.token);
     println!(
         "  compute-v2:        http://{addr}/compute/v2/{}   (a second tenant: /compute/v2/{}, token {}{})",
-        super::images::PROJECT_ID,
-        super::images::OTHER_PROJECT_ID,
+        super::identity::PROJECT_ID,
+        super::identity::OTHER_PROJECT_ID,
         config.token,
-        nova::ALT_TOKEN_SUFFIX
+        super::identity::ALT_TOKEN_SUFFIX
     );
     println!("  ims:               http://{addr}/ims   (list: http://{addr}/ims/v2/images)");
     println!(
-        "  keystone v3:       http://{addr}/identity/v3   (user {} / project {}; password as given to --password)",
+        "  keystone:          http://{addr}/identity   (the auth_url: user {} / project {}, password as given to",
         config.user, config.project
+    );
+    println!(
+        "                     --password; also {} / {}; its catalogue lists every endpoint above)",
+        super::identity::ALT_USER,
+        super::identity::ALT_PASSWORD
     );
     println!(
         "  quirks:            {}",
