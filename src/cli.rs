@@ -264,6 +264,10 @@ pub struct RunArgs {
     /// pages at its limit).
     #[arg(long, default_value_t = 1000, value_name = "N", help_heading = "Limits")]
     pub max_pages: usize,
+    /// The most images a discovered list (the catalogue, a walk's reference) may hold; a larger
+    /// one is an ERROR of the cases that need it, never read past.
+    #[arg(long, default_value_t = crate::exec::DEFAULT_MAX_CATALOGUE, value_name = "N", help_heading = "Limits")]
+    pub max_catalogue: usize,
 
     /// Cases in flight at once (each waits on the network, not on a core).
     #[arg(long, default_value_t = 8, value_name = "N", help_heading = "Politeness")]

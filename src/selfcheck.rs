@@ -163,7 +163,11 @@ async fn run_once(shared: Arc<Shared>, config: MockConfig) -> anyhow::Result<BTr
         profiles: shared.profiles.clone(),
         kinds: shared.kinds.clone(),
         schemas: shared.schemas.clone(),
-        discovery: Discovery::default(),
+        discovery: Discovery::new(
+            runner::projections(&shared.profiles, shared.cases.iter().map(|c| &**c)),
+            crate::exec::DEFAULT_MAX_CATALOGUE,
+            1000,
+        ),
         max_pages: 1000,
         // The snapshots are checked by `run` and by cargo test; a quirk is caught by a case.
         snapshots: None,

@@ -166,9 +166,14 @@ pub fn render_value(v: &Value, vars: &Vars) -> Result<Value, String> {
 
 /// Every variable a case's templates name: request, bindings, and the values of its checks.
 pub fn case_vars(case: &crate::model::Case) -> std::collections::BTreeSet<String> {
+    case_refs(case).into_iter().map(|r| r.var).collect()
+}
+
+/// Every template reference of a case (variable and pointer).
+pub fn case_refs(case: &crate::model::Case) -> Vec<Ref> {
     use crate::model::Check;
-    let mut out = std::collections::BTreeSet::new();
-    let mut add = |refs: Result<Vec<Ref>, String>| out.extend(refs.unwrap_or_default().into_iter().map(|r| r.var));
+    let mut out = Vec::new();
+    let mut add = |refs: Result<Vec<Ref>, String>| out.extend(refs.unwrap_or_default());
     let r = &case.request;
     add(references(&r.path.value));
     for (_, v) in &r.query.0 {

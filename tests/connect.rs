@@ -118,10 +118,13 @@ fn a_cloud_from_clouds_yaml_and_secure_yaml_runs_the_suite() {
         "profiles without an endpoint are not run: {text}"
     );
     let json = std::fs::read_to_string(env.dir.path().join("r.json")).unwrap();
-    assert!(
-        !json.contains("\"ims/"),
-        "the catalogue has no IMS endpoint, so ims cases are not run"
-    );
+    // The mock's catalogue lists image, compute and ims: every profile finds its endpoint there.
+    for profile in ["\"compute-v2/", "\"image-v2/", "\"ims/"] {
+        assert!(
+            json.contains(profile),
+            "{profile} cases run from the catalogue's endpoints"
+        );
+    }
     let all = format!("{text}{}", files_text(env.dir.path()));
     for secret in [PASSWORD, TOKEN] {
         assert!(!all.contains(secret), "a secret left the process");
@@ -166,7 +169,7 @@ fn connection_problems_are_clear_and_exit_2_before_any_case() {
     assert!(text.contains("no cloud named `nowhere` (it defines: local)"), "{text}");
 
     env.write_clouds(PASSWORD);
-    let (code, text) = env.run(&["--cloud", "local", "--interface", "admin"], &[]);
+    let (code, text) = env.run(&["--cloud", "local", "--region", "Nowhere"], &[]);
     assert_eq!(code, Some(2));
     assert!(
         text.contains("has none of the service types") && text.contains("image (public, RegionOne)"),

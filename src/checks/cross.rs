@@ -39,15 +39,7 @@ async fn other_list(
     };
     let result: DiscoveryResult = net
         .discovery
-        .unpaged(
-            net.client,
-            other,
-            endpoint,
-            Some(path),
-            query,
-            net.max_pages,
-            keep_items,
-        )
+        .unpaged(net.client, other, endpoint, Some(path), query, keep_items)
         .await;
     result.map_err(|walk| {
         Findings::error(Finding::new(
@@ -81,7 +73,7 @@ pub async fn same_ids_as(c: &SameIdsAs, subject: &Subject<'_>, net: &Net<'_>) ->
         Err(f) => return f,
     };
     let here = ids(items.iter().copied(), &subject.profile.id);
-    let there = &other.ids;
+    let there = &other.id_strings();
     let same = match c.order {
         OrderMode::Same => &here == there,
         OrderMode::Any => {
@@ -133,16 +125,7 @@ pub async fn agrees_with(c: &AgreesWith, subject: &Subject<'_>, net: &Net<'_>) -
         Ok(o) => o,
         Err(f) => return f,
     };
-    let other_profile = c
-        .profile
-        .as_ref()
-        .and_then(|p| net.profiles.get(&p.value))
-        .unwrap_or(subject.profile);
-    let by_id: HashMap<String, &Value> = other
-        .items
-        .iter()
-        .map(|i| (ids([i], &other_profile.id).remove(0), i))
-        .collect();
+    let by_id: HashMap<String, Value> = other.ids.iter().map(|i| i.to_string()).zip(other.items()).collect();
     let mut bad = Vec::new();
     for item in items {
         let id = ids([*item], &subject.profile.id).remove(0);

@@ -137,8 +137,9 @@ pub(crate) fn ids<'v>(items: impl IntoIterator<Item = &'v Value>, id_pointer: &s
 }
 
 /// A short list of ids for messages.
-pub fn short_ids(ids: &[String]) -> String {
-    short_list(ids)
+pub fn short_ids<S: AsRef<str>>(ids: &[S]) -> String {
+    let ids: Vec<String> = ids.iter().map(|s| s.as_ref().to_string()).collect();
+    short_list(&ids)
 }
 
 /// A short list for messages: the first few entries and a count.

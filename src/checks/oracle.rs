@@ -49,14 +49,21 @@ fn select<'s>(
     o: &'s OracleCheck,
     subject: &'s Subject,
     label: &str,
-) -> Result<(Vec<&'s Value>, Vec<Filter<'s>>), Findings> {
+) -> Result<(Vec<Value>, Vec<Filter<'s>>), Findings> {
     let Some(catalogue) = subject.catalogue else {
         return Err(Findings::error(Finding::new(label, "no catalogue was discovered")));
     };
     let filters = render(&o.filter, subject, label)?;
     let mut selected = Vec::new();
-    for item in &catalogue.items {
-        if holds(&filters, item, label)? {
+    for (row, item) in catalogue.items().enumerate() {
+        if holds(&filters, &item, label)? {
+            // The id travels with the item even when the projection left its field out.
+            let mut item = item;
+            if let Value::Object(m) = &mut item {
+                let key = subject.profile.id.trim_start_matches('/').to_string();
+                m.entry(key)
+                    .or_insert_with(|| Value::String(catalogue.ids[row].to_string()));
+            }
             selected.push(item);
         }
     }
@@ -80,7 +87,7 @@ pub fn matches_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
         return no_items(label, subject);
     };
     let window: Vec<&Value> = expected_items
-        .into_iter()
+        .iter()
         .skip(o.skip)
         .take(o.take.unwrap_or(usize::MAX))
         .collect();
@@ -222,7 +229,7 @@ pub fn disjoint_from_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
         return no_items(label, subject);
     };
     let id_ptr = &subject.profile.id;
-    let forbidden = ids(forbidden.iter().copied(), id_ptr);
+    let forbidden = ids(forbidden.iter(), id_ptr);
     let seen: Vec<String> = ids(items.iter().copied(), id_ptr)
         .into_iter()
         .filter(|i| forbidden.contains(i))

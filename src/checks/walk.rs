@@ -65,7 +65,13 @@ pub fn walk_properties(
         WalkEnd::CycleUrl { .. } | WalkEnd::CycleMarker { .. } => out
             .broken
             .push(Finding::new("walk: no cycle", walk.describe_end()).expected("every next link leads to a new page")),
-        WalkEnd::TooManyBytes { .. } => out.errors.push(Finding::new("walk", walk.describe_end())),
+        WalkEnd::TooManyBytes { .. } | WalkEnd::TooManyItems { .. } => {
+            out.errors.push(Finding::new("walk", walk.describe_end()))
+        }
+        WalkEnd::NoProgress { .. } => out.broken.push(
+            Finding::new("walk: terminates", walk.describe_end())
+                .expected("every page but a last empty one brings items"),
+        ),
     }
 
     // No id on two pages (or twice on one).
@@ -133,7 +139,7 @@ pub fn walk_properties(
         && walk.is_complete()
     {
         let got = ids(walk.items(), &profile.id);
-        let want = &reference.ids;
+        let want = &reference.id_strings();
         if &got != want {
             let missing: Vec<String> = want.iter().filter(|w| !got.contains(w)).cloned().collect();
             let at = want

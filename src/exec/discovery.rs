@@ -5,41 +5,68 @@
 //! client-side. A walk's "unpaged" reference (the same query with a large limit) is cached the
 //! same way, keyed by profile and query.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use tokio::sync::OnceCell;
 use url::Url;
 
+use super::catalogue::{Builder, Catalogue, Interner, Projection};
 use super::client::{HttpClient, RequestSpec};
 use super::walker::{Walk, Walker};
 use crate::model::Profile;
 
-/// The result of walking an unpaged list to its end. Only the items and the first URL are kept
-/// (not the pages), since every cached list lives for the whole run.
-#[derive(Debug, Clone)]
-pub struct Catalogue {
-    /// The items; empty for a reference list read with `keep_items: false`.
-    pub items: Vec<Value>,
-    /// The ids of the items, in order.
-    pub ids: Vec<String>,
-    /// The URL of the list's first page, for messages.
-    pub url: String,
-}
-
 /// Failure to obtain an unpaged list: the walk as far as it went.
 pub type DiscoveryResult = Result<Arc<Catalogue>, Arc<Walk>>;
 
-#[derive(Default)]
+/// The most items an unpaged list may have before the run stops reading it.
+pub const DEFAULT_MAX_CATALOGUE: usize = 1_000_000;
+
+/// The run's cache of unpaged lists.
 pub struct Discovery {
     cells: Mutex<HashMap<String, Arc<OnceCell<DiscoveryResult>>>>,
+    interner: Interner,
+    /// The fields kept of each profile's items (by profile name; absent: all).
+    projections: BTreeMap<String, Projection>,
+    max_items: usize,
+    max_pages: usize,
+}
+
+impl Default for Discovery {
+    fn default() -> Self {
+        Discovery::new(BTreeMap::new(), DEFAULT_MAX_CATALOGUE, 1000)
+    }
 }
 
 impl Discovery {
+    /// `max_pages` is the run's page budget: a list read in full may take up to one page per
+    /// hundred images of `max_items` if that is more (a server that clamps pages small).
+    pub fn new(projections: BTreeMap<String, Projection>, max_items: usize, max_pages: usize) -> Self {
+        Discovery {
+            cells: Mutex::default(),
+            interner: Interner::default(),
+            projections,
+            max_items,
+            max_pages: max_pages.max(max_items / 100),
+        }
+    }
+
+    fn projection(&self, profile: &Profile, keep_items: bool) -> Projection {
+        if keep_items {
+            self.projections
+                .get(&profile.name)
+                .cloned()
+                .unwrap_or_else(Projection::all)
+        } else {
+            Projection::ids_only()
+        }
+    }
+
     /// The unpaged list at `path` (the profile's list path when `None`) under `query` (the
     /// limit replaced by the profile's large limit, any marker dropped), walked once per run.
-    #[allow(clippy::too_many_arguments)]
+    /// A reference that asks for ids only of the very list discovery reads (no filter, no
+    /// sort) is the discovered catalogue itself: it is not read twice.
     pub async fn unpaged(
         &self,
         client: &HttpClient,
@@ -47,46 +74,87 @@ impl Discovery {
         endpoint: &Url,
         path: Option<&str>,
         query: &[(String, String)],
-        max_pages: usize,
         keep_items: bool,
     ) -> DiscoveryResult {
         let pairs = unpaged_pairs(profile, query);
-        // References for walk completeness need ids only: a large catalogue is not kept twice.
         let path = path.unwrap_or(&profile.list_path);
+        let is_catalogue = path == profile.list_path && pairs == unpaged_pairs(profile, &[]);
+        let keep_items = keep_items || is_catalogue;
         let kind = if keep_items { "" } else { "#ids" };
         let key = format!("{}{kind}{path}?{}", profile.name, encode(&pairs));
         let cell = {
             let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
             cells.entry(key).or_default().clone()
         };
-        cell.get_or_init(|| walk_unpaged(client, profile, endpoint, path, &pairs, max_pages, keep_items))
+        cell.get_or_init(|| self.walk_unpaged(client, profile, endpoint, path, &pairs, keep_items))
             .await
             .clone()
     }
 
     /// The same list read again now, bypassing the cache: did the catalogue move? With
     /// `keep_items`, the items too (a status that changed is a move as much as a new id).
-    #[allow(clippy::too_many_arguments)]
     pub async fn unpaged_fresh(
+        &self,
         client: &HttpClient,
         profile: &Profile,
         endpoint: &Url,
         path: Option<&str>,
         query: &[(String, String)],
-        max_pages: usize,
         keep_items: bool,
     ) -> DiscoveryResult {
         let pairs = unpaged_pairs(profile, query);
-        walk_unpaged(
+        self.walk_unpaged(
             client,
             profile,
             endpoint,
             path.unwrap_or(&profile.list_path),
             &pairs,
-            max_pages,
             keep_items,
         )
         .await
+    }
+
+    /// Reads a list to its end, page by page into a compact catalogue (never all pages at
+    /// once); a list that stops progressing or grows past the cap is not a catalogue.
+    async fn walk_unpaged(
+        &self,
+        client: &HttpClient,
+        profile: &Profile,
+        endpoint: &Url,
+        path: &str,
+        pairs: &[(String, String)],
+        keep_items: bool,
+    ) -> DiscoveryResult {
+        let url = list_url(endpoint, path, pairs).map_err(|_| {
+            Arc::new(Walk {
+                pages: Vec::new(),
+                end: super::WalkEnd::Stopped(format!("bad list URL under {endpoint}")),
+            })
+        })?;
+        let walker = Walker {
+            client,
+            profile,
+            endpoint,
+            max_pages: self.max_pages,
+            validator: None,
+        };
+        let mut builder = Builder::new(self.projection(profile, keep_items), &profile.id, &self.interner);
+        let mut push = |items: &[Value]| {
+            for i in items {
+                builder.push(i);
+            }
+        };
+        let walk = walker
+            .walk_streaming(RequestSpec::get(url), &mut push, self.max_items)
+            .await;
+        if !walk.is_complete() {
+            return Err(Arc::new(walk));
+        }
+        let url = walk
+            .first()
+            .map(|p| p.exchange.request.url.to_string())
+            .unwrap_or_default();
+        Ok(Arc::new(builder.finish(url)))
     }
 }
 
@@ -99,45 +167,6 @@ fn unpaged_pairs(profile: &Profile, query: &[(String, String)]) -> Vec<(String, 
         .collect();
     pairs.push((profile.limit_param.clone(), profile.large_limit.to_string()));
     pairs
-}
-
-async fn walk_unpaged(
-    client: &HttpClient,
-    profile: &Profile,
-    endpoint: &Url,
-    path: &str,
-    pairs: &[(String, String)],
-    max_pages: usize,
-    keep_items: bool,
-) -> DiscoveryResult {
-    let url = list_url(endpoint, path, pairs).map_err(|_| {
-        Arc::new(Walk {
-            pages: Vec::new(),
-            end: super::WalkEnd::Stopped(format!("bad list URL under {endpoint}")),
-        })
-    })?;
-    let walker = Walker {
-        client,
-        profile,
-        endpoint,
-        max_pages,
-        validator: None,
-    };
-    let walk = walker.walk(RequestSpec::get(url)).await;
-    if !walk.is_complete() {
-        return Err(Arc::new(walk));
-    }
-    let url = walk
-        .first()
-        .map(|p| p.exchange.request.url.to_string())
-        .unwrap_or_default();
-    let items: Vec<Value> = walk.pages.into_iter().flat_map(|p| p.items).collect();
-    let ids = items
-        .iter()
-        .map(|i| super::walker::id_of(i, &profile.id).unwrap_or_default())
-        .collect();
-    let items = if keep_items { items } else { Vec::new() };
-    Ok(Arc::new(Catalogue { items, ids, url }))
 }
 
 /// Encodes query pairs the way Glance does (`:` → `%3A`, space → `+`).

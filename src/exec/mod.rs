@@ -1,6 +1,7 @@
 //! Talking to the target: the HTTP client with its limits, the one pagination walker, and the
 //! run-wide cache of unpaged lists (catalogue discovery).
 
+mod catalogue;
 mod client;
 mod discovery;
 mod links;
@@ -8,10 +9,11 @@ mod politeness;
 mod renewal;
 mod walker;
 
+pub use catalogue::{Catalogue, Interner, Projection};
 pub use client::{
     Exchange, HttpClient, HttpLimits, INVALID_TOKEN, RequestSpec, Response, Retry, TlsOptions, TransportError,
 };
-pub use discovery::{Catalogue, Discovery, DiscoveryResult, encode, list_url};
+pub use discovery::{DEFAULT_MAX_CATALOGUE, Discovery, DiscoveryResult, encode, list_url};
 pub use links::{query_pairs, resolve_link};
 pub use politeness::PolitenessConfig;
 pub use renewal::{RenewFn, Renewal};

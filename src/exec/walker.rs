@@ -21,7 +21,12 @@ pub struct Page {
     /// The exchange; its body is kept only for the first and the last page (memory bound).
     pub exchange: Exchange,
     pub body: Option<Value>,
+    /// The items; empty in a streaming walk (they went to the walk's consumer).
     pub items: Vec<Value>,
+    /// How many items the page held, and its first and last ids (kept in every mode).
+    pub count: usize,
+    pub first_id: Option<String>,
+    pub last_id: Option<String>,
     /// The next link as written by the server, and resolved.
     pub next_raw: Option<String>,
     pub next: Option<Url>,
@@ -53,6 +58,10 @@ pub enum WalkEnd {
     },
     /// More bytes than the walk budget allows.
     TooManyBytes { cap: usize },
+    /// A streaming walk's pages stopped bringing items (more pages than items, past a margin).
+    NoProgress { items: usize },
+    /// A streaming walk read more items than the run keeps.
+    TooManyItems { cap: usize },
 }
 
 #[derive(Debug, Clone)]
@@ -75,7 +84,7 @@ impl Walk {
         self.end == WalkEnd::Finished
     }
 
-    pub fn trace(&self, id_pointer: &str) -> Vec<PageTrace> {
+    pub fn trace(&self) -> Vec<PageTrace> {
         self.pages
             .iter()
             .map(|p| PageTrace {
@@ -84,9 +93,9 @@ impl Walk {
                     Ok(r) => r.status.to_string(),
                     Err(e) => format!("error: {e}"),
                 },
-                count: p.items.len(),
-                first_id: p.items.first().and_then(|i| id_of(i, id_pointer)),
-                last_id: p.items.last().and_then(|i| id_of(i, id_pointer)),
+                count: p.count,
+                first_id: p.first_id.clone(),
+                last_id: p.last_id.clone(),
                 next: p.next_raw.clone(),
             })
             .collect()
@@ -116,6 +125,11 @@ impl Walk {
                 format!("cycle: page {again_page}'s next link repeats the marker of page {first_page}'s ({marker})")
             }
             WalkEnd::TooManyBytes { cap } => format!("the walk read more than {cap} bytes in all; stopped"),
+            WalkEnd::NoProgress { items } => format!(
+                "{} pages brought only {items} item(s): the walk makes no progress",
+                self.pages.len()
+            ),
+            WalkEnd::TooManyItems { cap } => format!("the list holds more than {cap} items (--max-catalogue); stopped"),
         }
     }
 }
@@ -138,58 +152,84 @@ pub struct Walker<'a> {
     pub validator: Option<&'a jsonschema::Validator>,
 }
 
+/// What a walk does with the items of each page.
+enum Items<'f> {
+    /// Keeps them in the pages (a case's walk, judged as a whole).
+    Keep,
+    /// Hands them to a consumer and keeps none (a long list read for its content).
+    Stream {
+        consumer: &'f mut (dyn FnMut(&[Value]) + Send),
+        max_items: usize,
+    },
+}
+
+/// A page of a streaming walk that did not add at least one item per page, beyond this many
+/// pages, shows a walk that goes nowhere (a conforming list ends with at most one empty page).
+const PROGRESS_MARGIN: usize = 2;
+
 impl Walker<'_> {
-    /// Walks from `first`. Later pages reuse the first request's method, headers and auth.
+    /// Walks from `first`, keeping every page's items. Later pages reuse the first request's
+    /// method, headers and auth.
     pub async fn walk(&self, first: RequestSpec) -> Walk {
+        self.run(first, Items::Keep).await
+    }
+
+    /// Walks from `first`, handing each page's items to `consumer` and keeping none; besides
+    /// the page budget, a progress rule (every page but a last empty one brings items) and an
+    /// item cap end it.
+    pub async fn walk_streaming(
+        &self,
+        first: RequestSpec,
+        consumer: &mut (dyn FnMut(&[Value]) + Send),
+        max_items: usize,
+    ) -> Walk {
+        self.run(first, Items::Stream { consumer, max_items }).await
+    }
+
+    async fn run(&self, first: RequestSpec, mut mode: Items<'_>) -> Walk {
         let max_bytes = self.client.limits().max_body.saturating_mul(4).max(64 * 1024 * 1024);
+        let streaming = matches!(mode, Items::Stream { .. });
         let mut pages: Vec<Page> = Vec::new();
         let mut seen_urls: HashMap<String, usize> = HashMap::new();
         let mut seen_markers: HashMap<String, usize> = HashMap::new();
         let mut bytes = 0usize;
+        let mut items_seen = 0usize;
         let mut request = first.clone();
+        let finish = |pages: Vec<Page>, end: WalkEnd| Walk { pages, end };
         loop {
             let page_no = pages.len() + 1;
             seen_urls.insert(request.url.to_string(), page_no);
             let exchange = self.client.send(request.clone()).await;
-            let response = match &exchange.result {
-                Ok(r) => r.clone(),
-                Err(e) => {
-                    let end = WalkEnd::Transport(e.clone());
-                    pages.push(Page {
-                        exchange,
-                        body: None,
-                        items: Vec::new(),
-                        next_raw: None,
-                        next: None,
-                        schema_errors: Vec::new(),
-                    });
-                    return Walk { pages, end };
-                }
-            };
-            bytes += response.body.len();
             let mut page = Page {
                 exchange,
                 body: None,
                 items: Vec::new(),
+                count: 0,
+                first_id: None,
+                last_id: None,
                 next_raw: None,
                 next: None,
                 schema_errors: Vec::new(),
             };
+            let response = match &page.exchange.result {
+                Ok(r) => r,
+                Err(e) => {
+                    let end = WalkEnd::Transport(e.clone());
+                    pages.push(page);
+                    return finish(pages, end);
+                }
+            };
+            bytes += response.body.len();
             if !(200..300).contains(&response.status) {
+                let end = WalkEnd::Stopped(format!("status {}", response.status));
                 pages.push(page);
-                return Walk {
-                    pages,
-                    end: WalkEnd::Stopped(format!("status {}", response.status)),
-                };
+                return finish(pages, end);
             }
             let body = match response.json() {
                 Ok(b) => b,
                 Err(e) => {
                     pages.push(page);
-                    return Walk {
-                        pages,
-                        end: WalkEnd::Stopped(e),
-                    };
+                    return finish(pages, WalkEnd::Stopped(e));
                 }
             };
             if let Some(v) = self.validator {
@@ -199,46 +239,42 @@ impl Walker<'_> {
                     .map(|e| crate::loader::describe_error(&e))
                     .collect();
             }
-            match body.pointer(&self.profile.items) {
-                Some(Value::Array(items)) => page.items = items.clone(),
-                _ => {
-                    page.body = Some(body);
-                    pages.push(page);
-                    let why = format!("the body has no item array at `{}`", self.profile.items);
-                    return Walk {
-                        pages,
-                        end: WalkEnd::Stopped(why),
-                    };
-                }
+            let Some(Value::Array(items)) = body.pointer(&self.profile.items) else {
+                page.body = Some(body);
+                pages.push(page);
+                let why = format!("the body has no item array at `{}`", self.profile.items);
+                return finish(pages, WalkEnd::Stopped(why));
+            };
+            page.count = items.len();
+            page.first_id = items.first().and_then(|i| id_of(i, &self.profile.id));
+            page.last_id = items.last().and_then(|i| id_of(i, &self.profile.id));
+            items_seen += items.len();
+            match &mut mode {
+                Items::Keep => page.items = items.clone(),
+                Items::Stream { consumer, .. } => consumer(items),
             }
             let next = next_link(&body, &self.profile.next);
-            page.body = Some(body);
+            // A streaming walk keeps the first page's body only (the evidence of a failure).
+            if !streaming || pages.is_empty() {
+                page.body = Some(body);
+            }
             let next_raw = match next {
                 Ok(n) => n,
                 Err(why) => {
                     pages.push(page);
-                    return Walk {
-                        pages,
-                        end: WalkEnd::Stopped(why),
-                    };
+                    return finish(pages, WalkEnd::Stopped(why));
                 }
             };
             page.next_raw = next_raw.clone();
             let Some(raw) = next_raw else {
                 pages.push(page);
-                return Walk {
-                    pages,
-                    end: WalkEnd::Finished,
-                };
+                return finish(pages, WalkEnd::Finished);
             };
             let next_url = match resolve_link(self.endpoint, &raw) {
                 Ok(u) => u,
                 Err(why) => {
                     pages.push(page);
-                    return Walk {
-                        pages,
-                        end: WalkEnd::Stopped(format!("bad next link: {why}")),
-                    };
+                    return finish(pages, WalkEnd::Stopped(format!("bad next link: {why}")));
                 }
             };
             page.next = Some(next_url.clone());
@@ -259,7 +295,7 @@ impl Walker<'_> {
                     first_page,
                     again_page: page_no,
                 };
-                return Walk { pages, end };
+                return finish(pages, end);
             }
             if let Some(marker) = next_url
                 .query_pairs()
@@ -267,30 +303,36 @@ impl Walker<'_> {
                 .map(|(_, v)| v.into_owned())
             {
                 if let Some(&first_page) = seen_markers.get(&marker) {
-                    return Walk {
-                        pages,
-                        end: WalkEnd::CycleMarker {
-                            marker,
-                            first_page,
-                            again_page: page_no,
-                        },
+                    let end = WalkEnd::CycleMarker {
+                        marker,
+                        first_page,
+                        again_page: page_no,
                     };
+                    return finish(pages, end);
                 }
                 seen_markers.insert(marker, page_no);
             }
-            if pages.len() >= self.max_pages {
-                return Walk {
-                    pages,
-                    end: WalkEnd::Budget {
+            match &mode {
+                Items::Keep if pages.len() >= self.max_pages => {
+                    let end = WalkEnd::Budget {
                         max_pages: self.max_pages,
-                    },
-                };
-            }
-            if bytes > max_bytes {
-                return Walk {
-                    pages,
-                    end: WalkEnd::TooManyBytes { cap: max_bytes },
-                };
+                    };
+                    return finish(pages, end);
+                }
+                Items::Keep if bytes > max_bytes => return finish(pages, WalkEnd::TooManyBytes { cap: max_bytes }),
+                Items::Keep | Items::Stream { .. } if pages.len() >= self.max_pages && streaming => {
+                    let end = WalkEnd::Budget {
+                        max_pages: self.max_pages,
+                    };
+                    return finish(pages, end);
+                }
+                Items::Stream { max_items, .. } if items_seen > *max_items => {
+                    return finish(pages, WalkEnd::TooManyItems { cap: *max_items });
+                }
+                Items::Stream { .. } if pages.len() > items_seen + PROGRESS_MARGIN => {
+                    return finish(pages, WalkEnd::NoProgress { items: items_seen });
+                }
+                Items::Keep | Items::Stream { .. } => {}
             }
             request = RequestSpec {
                 url: next_url,

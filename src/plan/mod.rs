@@ -55,6 +55,8 @@ pub struct Budgets {
     pub max_pages: usize,
     /// Cases in flight at once.
     pub cases_in_flight: usize,
+    /// The most images a discovered list may hold.
+    pub max_catalogue: usize,
     pub politeness: PolitenessConfig,
 }
 
@@ -228,6 +230,7 @@ impl Request {
             max_body: args.max_body,
             max_pages: args.max_pages,
             cases_in_flight: args.test_threads,
+            max_catalogue: args.max_catalogue,
             politeness: PolitenessConfig {
                 concurrency: args.concurrency,
                 rate: args.rate,
@@ -278,8 +281,13 @@ fn check_numbers(args: &RunArgs) -> Result<(), PlanError> {
     if !(args.timeout > 0.0 && args.timeout.is_finite() && args.timeout <= 86_400.0) {
         return bad("--timeout must be a positive number of seconds (at most a day)");
     }
-    if args.max_pages == 0 || args.max_body == 0 || args.concurrency == 0 || args.test_threads == 0 {
-        return bad("--max-pages, --max-body, --concurrency and --test-threads must be at least 1");
+    if args.max_pages == 0
+        || args.max_body == 0
+        || args.concurrency == 0
+        || args.test_threads == 0
+        || args.max_catalogue == 0
+    {
+        return bad("--max-pages, --max-body, --max-catalogue, --concurrency and --test-threads must be at least 1");
     }
     if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
         return bad("--rate must be a positive number of requests per second");

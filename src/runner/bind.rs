@@ -10,21 +10,22 @@ use crate::template::{Vars, plain, render_value};
 
 /// `Ok(None)` when no candidate exists (the case is then skipped with the binding's `need`).
 /// The predicates may use the built-in variables in `vars` (an identity's project id).
-pub fn resolve(b: &Binding, items: &[Value], vars: &Vars) -> Result<Option<Value>, String> {
-    let mut candidates: Vec<&Value> = Vec::new();
+pub fn resolve(b: &Binding, items: impl IntoIterator<Item = Value>, vars: &Vars) -> Result<Option<Value>, String> {
+    let mut owned: Vec<Value> = Vec::new();
     for item in items {
-        if !all_hold(&b.filter, item, vars)? {
+        if !all_hold(&b.filter, &item, vars)? {
             continue;
         }
-        for v in crate::pointer::get_all(item, &b.from.value)
+        for v in crate::pointer::get_all(&item, &b.from.value)
             .into_iter()
             .filter(|v| !v.is_null())
         {
             if all_hold(&b.value_where, v, vars)? {
-                candidates.push(v);
+                owned.push(v.clone());
             }
         }
     }
+    let candidates: Vec<&Value> = owned.iter().collect();
     let picked = match b.at {
         Some(at) => candidates.get(at).copied(),
         None => pick(b.prefer, &candidates),

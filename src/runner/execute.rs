@@ -90,7 +90,11 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         profiles: plan.suite.profiles.clone(),
         kinds: plan.suite.kinds.clone(),
         schemas: plan.suite.schemas.clone(),
-        discovery: Discovery::default(),
+        discovery: Discovery::new(
+            super::projections(&plan.suite.profiles, plan.cases.iter().map(|c| &**c)),
+            plan.budgets.max_catalogue,
+            plan.budgets.max_pages,
+        ),
         max_pages: plan.budgets.max_pages,
         snapshots: Some(plan.snapshots.clone()),
         redactor: redactor.clone(),

@@ -10,7 +10,7 @@ use super::{
     RunContext, budget_skip, describe_alternatives, exchange_evidence, is_budget, node_ref, request_path, walk_evidence,
 };
 use crate::checks::{self, Findings, Net, Subject};
-use crate::exec::{Catalogue, Discovery, Exchange, Walk};
+use crate::exec::{Catalogue, Exchange, Walk};
 use crate::loader::LoadedCase;
 use crate::model::{Alternative, Case, Profile, Spanned};
 use crate::policy::{RawOutcome, SnapshotObservation};
@@ -52,7 +52,7 @@ impl Judge<'_> {
 
     fn evidence(&self, exchange: &Exchange, walk: Option<&Walk>) -> Evidence {
         match walk {
-            Some(w) => walk_evidence(w, self.profile, Some(exchange)),
+            Some(w) => walk_evidence(w, Some(exchange)),
             None => Evidence {
                 exchanges: vec![exchange_evidence(exchange)],
                 trace: Vec::new(),
@@ -172,7 +172,7 @@ impl Judge<'_> {
                 && let Some(now) = self.read_again(exchange).await
             {
                 let walked = checks::walk_ids(w, self.profile);
-                if walked == now.ids {
+                if walked == now.id_strings() {
                     walk_findings.broken.retain(|f| f.check != "walk: complete");
                 } else if now.ids != before.ids {
                     let why = format!(
@@ -238,15 +238,7 @@ impl Judge<'_> {
             None => self
                 .ctx
                 .discovery
-                .unpaged(
-                    &self.ctx.client,
-                    self.profile,
-                    self.net.endpoint,
-                    None,
-                    &[],
-                    self.ctx.max_pages,
-                    true,
-                )
+                .unpaged(&self.ctx.client, self.profile, self.net.endpoint, None, &[], true)
                 .await
                 .map_or(0, |c| c.ids.len()),
         };
@@ -262,17 +254,18 @@ impl Judge<'_> {
     async fn read_again(&self, exchange: &Exchange) -> Option<std::sync::Arc<Catalogue>> {
         let pairs = crate::exec::query_pairs(&exchange.request.url);
         let path = request_path(self.net.endpoint, &exchange.request.url);
-        Discovery::unpaged_fresh(
-            &self.ctx.client,
-            self.profile,
-            self.net.endpoint,
-            Some(&path),
-            &pairs,
-            self.ctx.max_pages,
-            false,
-        )
-        .await
-        .ok()
+        self.ctx
+            .discovery
+            .unpaged_fresh(
+                &self.ctx.client,
+                self.profile,
+                self.net.endpoint,
+                Some(&path),
+                &pairs,
+                false,
+            )
+            .await
+            .ok()
     }
 
     /// When a rule judged against the discovered catalogue (an oracle, or an id bound from it)
@@ -283,34 +276,39 @@ impl Judge<'_> {
         if findings.broken.is_empty() {
             return None;
         }
-        let now = Discovery::unpaged_fresh(
-            &self.ctx.client,
-            self.profile,
-            self.net.endpoint,
-            None,
-            &[],
-            self.ctx.max_pages,
-            true,
-        )
-        .await
-        .ok()?;
-        if now.items == before.items {
+        let now = self
+            .ctx
+            .discovery
+            .unpaged_fresh(&self.ctx.client, self.profile, self.net.endpoint, None, &[], true)
+            .await
+            .ok()?;
+        if now.same_as(before) {
             return None;
         }
-        let added: Vec<String> = now.ids.iter().filter(|i| !before.ids.contains(i)).cloned().collect();
-        let removed: Vec<String> = before.ids.iter().filter(|i| !now.ids.contains(i)).cloned().collect();
+        let added: Vec<&str> = now
+            .ids
+            .iter()
+            .filter(|i| !before.ids.contains(i))
+            .map(|i| &**i)
+            .collect();
+        let removed: Vec<&str> = before
+            .ids
+            .iter()
+            .filter(|i| !now.ids.contains(i))
+            .map(|i| &**i)
+            .collect();
         let changed: Vec<String> = now
             .ids
             .iter()
-            .zip(&now.items)
-            .filter(|(id, item)| {
+            .enumerate()
+            .filter(|(row, id)| {
                 before
                     .ids
                     .iter()
                     .position(|b| b == *id)
-                    .is_some_and(|at| before.items.get(at) != Some(*item))
+                    .is_some_and(|at| before.item(at) != now.item(*row))
             })
-            .map(|(id, _)| id.clone())
+            .map(|(_, id)| id.to_string())
             .collect();
         Some(format!(
             "the catalogue changed during the case: {} image(s) at discovery, {} now (added {}, removed {}, changed {}); the answer was judged against the catalogue as discovered",

@@ -8,11 +8,13 @@
 mod bind;
 mod evidence;
 mod execute;
+mod fields;
 mod judge;
 mod request;
 
 pub use evidence::exchange_evidence;
 pub use execute::{ExecError, Executed, execute, record};
+pub use fields::projections;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -211,11 +213,11 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
     if judged_with || !case.needs.is_empty() {
         match ctx
             .discovery
-            .unpaged(&ctx.client, profile, endpoint, None, &[], ctx.max_pages, true)
+            .unpaged(&ctx.client, profile, endpoint, None, &[], true)
             .await
         {
             Ok(c) => {
-                vars.insert("catalogue_count".into(), Value::from(c.items.len()));
+                vars.insert("catalogue_count".into(), Value::from(c.len()));
                 catalogue = Some(c);
             }
             Err(walk) if matches!(&walk.end, crate::exec::WalkEnd::Transport(e) if is_budget(e)) => {
@@ -227,13 +229,13 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
                     profile.list_path,
                     walk.describe_end()
                 );
-                return Outcome::error(Finding::new("discovery", why), walk_evidence(&walk, profile, None)).into();
+                return Outcome::error(Finding::new("discovery", why), walk_evidence(&walk, None)).into();
             }
             // Only `needs` wanted the catalogue: the case's own request will show what is wrong.
             Err(_) => {}
         }
     }
-    let count = catalogue.as_ref().map_or(0, |c| c.items.len());
+    let count = catalogue.as_ref().map_or(0, |c| c.len());
     for need in &case.needs {
         match &need.value {
             Need::CatalogueAtLeast(n) if catalogue.is_some() && count < *n => {
@@ -243,7 +245,7 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
         }
     }
     for (name, b) in &case.bind {
-        let items = catalogue.as_ref().map_or(&[][..], |c| &c.items[..]);
+        let items = catalogue.iter().flat_map(|c| c.items());
         match bind::resolve(&b.value, items, &vars) {
             Ok(Some(v)) => {
                 vars.insert(name.clone(), v);
@@ -293,15 +295,7 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
             let path = request_path(endpoint, &request.url);
             match ctx
                 .discovery
-                .unpaged(
-                    &ctx.client,
-                    profile,
-                    endpoint,
-                    Some(&path),
-                    &pairs,
-                    ctx.max_pages,
-                    false,
-                )
+                .unpaged(&ctx.client, profile, endpoint, Some(&path), &pairs, false)
                 .await
             {
                 Ok(c) => judge.reference_before = Some(c),
@@ -368,7 +362,7 @@ fn page_budget(
 
 /// Evidence of a walk: the first exchange (and the last, when the walk ended elsewhere), plus
 /// the page-by-page trace.
-fn walk_evidence(walk: &Walk, profile: &Profile, first: Option<&Exchange>) -> Evidence {
+fn walk_evidence(walk: &Walk, first: Option<&Exchange>) -> Evidence {
     let mut exchanges = Vec::new();
     if let Some(f) = first.or(walk.first().map(|p| &p.exchange)) {
         exchanges.push(exchange_evidence(f));
@@ -380,6 +374,6 @@ fn walk_evidence(walk: &Walk, profile: &Profile, first: Option<&Exchange>) -> Ev
     }
     Evidence {
         exchanges,
-        trace: walk.trace(&profile.id),
+        trace: walk.trace(),
     }
 }

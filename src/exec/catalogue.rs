@@ -1,0 +1,300 @@
+//! A discovered list, kept compactly: a public cloud's catalogue has tens of thousands of images,
+//! and the run keeps one per API family for its whole length.
+//!
+//! Only the fields the loaded cases read are kept (a [`Projection`], computed from the cases'
+//! pointers before the run), as columns of small indexes into one dictionary of values: a
+//! status, a visibility or an owner is stored once however many images share it, and other
+//! values are packed into one byte arena. Ids are interned, so the three families' catalogues
+//! of the same images share their id strings. An item is materialized as JSON only when a
+//! check looks at it, and then only with the kept fields.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Map, Value};
+
+/// Which top-level fields of an item to keep: `None` keeps them all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Projection(pub Option<BTreeSet<String>>);
+
+impl Projection {
+    /// Ids only (a reference list for a walk's completeness).
+    pub fn ids_only() -> Self {
+        Projection(Some(BTreeSet::new()))
+    }
+    pub fn all() -> Self {
+        Projection(None)
+    }
+    fn keeps(&self, key: &str) -> bool {
+        self.0.as_ref().is_none_or(|k| k.contains(key))
+    }
+    pub fn keeps_nothing(&self) -> bool {
+        self.0.as_ref().is_some_and(BTreeSet::is_empty)
+    }
+}
+
+/// Interns id strings for a run (all catalogues of a run share one).
+#[derive(Debug, Default)]
+pub struct Interner {
+    set: Mutex<HashSet<Arc<str>>>,
+}
+
+impl Interner {
+    pub fn intern(&self, s: &str) -> Arc<str> {
+        let mut set = self.set.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(a) = set.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        set.insert(a.clone());
+        a
+    }
+}
+
+/// A stored value: scalars inline, strings and nested JSON in the arena.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Cell {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str { at: u32, len: u32 },
+    Json { at: u32, len: u32 },
+}
+
+/// A cell that holds no value: the key is absent from the item.
+const ABSENT: u32 = u32::MAX;
+
+/// Values a column deduplicates before it stops trying (a column of unique names is not worth
+/// a map).
+const DEDUPE_LIMIT: usize = 256;
+
+#[derive(Debug, Default)]
+struct Rows {
+    keys: Vec<String>,
+    /// Row-major: `cells[row * keys.len() + k]` is an index into `dict`, or `ABSENT`.
+    cells: Vec<u32>,
+    dict: Vec<Cell>,
+    arena: Vec<u8>,
+}
+
+impl Rows {
+    fn value(&self, index: u32) -> Option<Value> {
+        if index == ABSENT {
+            return None;
+        }
+        Some(match self.dict[index as usize] {
+            Cell::Null => Value::Null,
+            Cell::Bool(b) => Value::Bool(b),
+            Cell::Int(i) => Value::from(i),
+            Cell::UInt(u) => Value::from(u),
+            Cell::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+            Cell::Str { at, len } => {
+                Value::String(String::from_utf8_lossy(&self.arena[at as usize..(at + len) as usize]).into_owned())
+            }
+            Cell::Json { at, len } => {
+                serde_json::from_slice(&self.arena[at as usize..(at + len) as usize]).unwrap_or(Value::Null)
+            }
+        })
+    }
+}
+
+/// The result of walking an unpaged list to its end.
+#[derive(Debug)]
+pub struct Catalogue {
+    /// The ids of the items, in order.
+    pub ids: Vec<Arc<str>>,
+    /// The URL of the list's first page, for messages.
+    pub url: String,
+    rows: Rows,
+    kept: bool,
+}
+
+impl Catalogue {
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+    /// Whether items (not only ids) were kept.
+    pub fn has_items(&self) -> bool {
+        self.kept
+    }
+    /// Item `row` with the kept fields.
+    pub fn item(&self, row: usize) -> Value {
+        let n = self.rows.keys.len();
+        let mut m = Map::new();
+        for (k, key) in self.rows.keys.iter().enumerate() {
+            if let Some(v) = self.rows.value(self.rows.cells[row * n + k]) {
+                m.insert(key.clone(), v);
+            }
+        }
+        Value::Object(m)
+    }
+    /// Every item, materialized one at a time.
+    pub fn items(&self) -> impl Iterator<Item = Value> + '_ {
+        (0..self.ids.len()).map(|r| self.item(r))
+    }
+    /// The ids as plain strings (for messages and comparisons with a response's ids).
+    pub fn id_strings(&self) -> Vec<String> {
+        self.ids.iter().map(|s| s.to_string()).collect()
+    }
+    /// Whether both lists hold the same items (ids and kept fields), in the same order.
+    pub fn same_as(&self, other: &Catalogue) -> bool {
+        self.ids == other.ids && (0..self.ids.len()).all(|r| self.item(r) == other.item(r))
+    }
+}
+
+/// Builds a catalogue page by page, so a large list is never held as JSON all at once.
+pub struct Builder<'a> {
+    projection: Projection,
+    id_pointer: String,
+    interner: &'a Interner,
+    ids: Vec<Arc<str>>,
+    rows: Rows,
+    dedupe: HashMap<(usize, String), u32>,
+    per_key: Vec<usize>,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(projection: Projection, id_pointer: &str, interner: &'a Interner) -> Self {
+        Builder {
+            projection,
+            id_pointer: id_pointer.to_string(),
+            interner,
+            ids: Vec::new(),
+            rows: Rows::default(),
+            dedupe: HashMap::new(),
+            per_key: Vec::new(),
+        }
+    }
+
+    fn key_index(&mut self, key: &str) -> usize {
+        if let Some(i) = self.rows.keys.iter().position(|k| k == key) {
+            return i;
+        }
+        // A new key: every row so far lacks it.
+        let old = self.rows.keys.len();
+        let rows = self.ids.len();
+        let mut cells = Vec::with_capacity((old + 1) * rows.max(1));
+        for r in 0..rows {
+            cells.extend_from_slice(&self.rows.cells[r * old..(r + 1) * old]);
+            cells.push(ABSENT);
+        }
+        self.rows.cells = cells;
+        self.rows.keys.push(key.to_string());
+        self.per_key.push(0);
+        old
+    }
+
+    fn store(&mut self, k: usize, v: &Value) -> u32 {
+        let text = match v {
+            Value::String(s) => format!("s{s}"),
+            other => format!("j{other}"),
+        };
+        if let Some(&i) = self.dedupe.get(&(k, text.clone())) {
+            return i;
+        }
+        let cell = match v {
+            Value::Null => Cell::Null,
+            Value::Bool(b) => Cell::Bool(*b),
+            Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+                (Some(i), _, _) => Cell::Int(i),
+                (None, Some(u), _) => Cell::UInt(u),
+                (_, _, Some(f)) => Cell::Float(f),
+                _ => Cell::Null,
+            },
+            Value::String(s) => {
+                let at = self.rows.arena.len() as u32;
+                self.rows.arena.extend_from_slice(s.as_bytes());
+                Cell::Str {
+                    at,
+                    len: s.len() as u32,
+                }
+            }
+            other => {
+                let bytes = other.to_string().into_bytes();
+                let at = self.rows.arena.len() as u32;
+                self.rows.arena.extend_from_slice(&bytes);
+                Cell::Json {
+                    at,
+                    len: bytes.len() as u32,
+                }
+            }
+        };
+        let index = self.rows.dict.len() as u32;
+        self.rows.dict.push(cell);
+        if self.per_key[k] < DEDUPE_LIMIT {
+            self.per_key[k] += 1;
+            self.dedupe.insert((k, text), index);
+        }
+        index
+    }
+
+    /// Adds one item.
+    pub fn push(&mut self, item: &Value) {
+        let id = crate::exec::walker_id(item, &self.id_pointer).unwrap_or_default();
+        let n = self.rows.keys.len();
+        let start = self.rows.cells.len();
+        self.rows.cells.resize(start + n, ABSENT);
+        self.ids.push(self.interner.intern(&id));
+        if self.projection.keeps_nothing() {
+            return;
+        }
+        if let Value::Object(m) = item {
+            for (key, v) in m {
+                if !self.projection.keeps(key) {
+                    continue;
+                }
+                let k = self.key_index(key);
+                let index = self.store(k, v);
+                let n = self.rows.keys.len();
+                let row = self.ids.len() - 1;
+                self.rows.cells[row * n + k] = index;
+            }
+        }
+    }
+
+    pub fn finish(self, url: String) -> Catalogue {
+        Catalogue {
+            kept: !self.projection.keeps_nothing(),
+            ids: self.ids,
+            url,
+            rows: self.rows,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keeps_only_the_projected_fields_and_gives_them_back() {
+        let interner = Interner::default();
+        let keep: BTreeSet<String> = ["status", "tags", "size", "extra"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut b = Builder::new(Projection(Some(keep)), "/id", &interner);
+        b.push(&json!({"id": "a", "status": "active", "name": "x", "tags": ["t"], "size": 5}));
+        b.push(&json!({"id": "b", "status": "active", "size": null, "extra": 1.5}));
+        let c = b.finish("u".into());
+        assert_eq!(c.id_strings(), ["a", "b"]);
+        assert_eq!(c.item(0), json!({"status": "active", "tags": ["t"], "size": 5}));
+        assert_eq!(c.item(1), json!({"status": "active", "size": null, "extra": 1.5}));
+        // The shared status is stored once.
+        assert_eq!(c.rows.dict.iter().filter(|d| matches!(d, Cell::Str { .. })).count(), 1);
+        let mut again = Builder::new(Projection::ids_only(), "/id", &interner);
+        again.push(&json!({"id": "a"}));
+        let ids = again.finish("u".into());
+        assert!(
+            Arc::ptr_eq(&ids.ids[0], &c.ids[0]),
+            "ids are interned across catalogues"
+        );
+        assert!(!ids.has_items());
+    }
+}
