@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::{LoadedCase, SchemaSet};
+use super::{LoadedCase, SchemaSet, SourceSet};
 use crate::model::{
-    Check, CheckEntry, EndpointKind, Method, Op, Predicate, Profile, Requirement, Spanned, TenantInPath,
+    Check, CheckEntry, Document, EndpointKind, Method, Op, Predicate, Profile, Requirement, Spanned, TenantInPath,
 };
 use crate::source::{DiagKind, Diagnostic, Diagnostics, Pos, yaml_len};
 use crate::template;
@@ -187,6 +187,144 @@ pub fn requirements(
         out.insert(r.id.clone(), r);
     }
     out
+}
+
+/// The position of the first `needle` in a file's text at or after line `from` (1-based), with
+/// its length: for nodes the model keeps without a position (a profile's `docs`, a filter's
+/// `param`), in files small enough that the first match is the node.
+fn find_in(files: &SourceSet, display: &str, needle: &str, from: u32) -> Option<(Pos, u32)> {
+    let text = &files.values().find(|f| f.display == display)?.text;
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1) as usize)
+        .find_map(|(n, l)| {
+            l.find(needle).map(|col| {
+                let col = l[..col].chars().count() as u32;
+                (Pos::new(n as u32 + 1, col + 1), needle.chars().count() as u32)
+            })
+        })
+}
+
+/// Checks the inventory's document list (one entry per file, with a short name and a title;
+/// every document a profile names is listed) and returns it by file name.
+pub fn documents(
+    entries: Vec<(Document, String, Pos)>,
+    profiles: &BTreeMap<String, (Profile, String, Pos)>,
+    files: &SourceSet,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, Document> {
+    let mut out: BTreeMap<String, Document> = BTreeMap::new();
+    let mut at: HashMap<String, (String, Pos)> = HashMap::new();
+    let mut index_in_file: HashMap<String, usize> = HashMap::new();
+    for (d, file, pos) in entries {
+        let n = index_in_file.entry(file.clone()).or_default();
+        let key = format!("documents[{n}]");
+        *n += 1;
+        if let Some((f, p)) = at.get(&d.file) {
+            diags.push(
+                Diagnostic::new(
+                    &file,
+                    pos,
+                    format!(
+                        "document `{}` is listed twice (first at {f}:{}:{})",
+                        d.file, p.line, p.column
+                    ),
+                )
+                .kind(DiagKind::Duplicate)
+                .at_key(format!("{key}.file")),
+            );
+            continue;
+        }
+        for (field, value) in [("file", &d.file), ("short", &d.short), ("title", &d.title)] {
+            if value.trim().is_empty() {
+                diags.push(
+                    Diagnostic::new(
+                        &file,
+                        pos,
+                        format!("document `{}`: `{field}` must not be empty", d.file),
+                    )
+                    .at_key(format!("{key}.{field}")),
+                );
+            }
+        }
+        at.insert(d.file.clone(), (file.clone(), pos));
+        out.insert(d.file.clone(), d);
+    }
+    for (name, (p, file, pos)) in profiles {
+        for doc in &p.docs {
+            if !out.contains_key(doc) {
+                let (pos, len) = find_in(files, file, doc, 1).unwrap_or((*pos, 1));
+                diags.push(
+                    Diagnostic::new(
+                        file,
+                        pos,
+                        format!("profile `{name}` names the document `{doc}`, which the inventory does not list"),
+                    )
+                    .kind(DiagKind::Reference)
+                    .len(len)
+                    .at_key("profile.docs")
+                    .hint("give it a short name and a title in cases/requirements/documents.yaml"),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Checks each profile's `filters` list: one entry per parameter, citing one of the profile's
+/// documents, with a section and a quote.
+pub fn filters(profiles: &BTreeMap<String, (Profile, String, Pos)>, files: &SourceSet, diags: &mut Diagnostics) {
+    for (name, (p, file, pos)) in profiles {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut from = 1;
+        for (n, f) in p.filters.iter().enumerate() {
+            let key = format!("profile.filters[{n}]");
+            let (at, len) = find_in(files, file, &format!("param: {}", f.param), from)
+                .or_else(|| find_in(files, file, &f.param, from))
+                .unwrap_or((*pos, 1));
+            from = at.line;
+            let mut err = |kind: DiagKind, field: &str, msg: String| {
+                diags.push(
+                    Diagnostic::new(file, at, msg)
+                        .kind(kind)
+                        .len(len)
+                        .at_key(format!("{key}{field}")),
+                );
+            };
+            if f.param.trim().is_empty() {
+                err(
+                    DiagKind::Rule,
+                    ".param",
+                    format!("profile `{name}`: a filter needs a `param`"),
+                );
+            } else if !seen.insert(&f.param) {
+                err(
+                    DiagKind::Duplicate,
+                    ".param",
+                    format!("profile `{name}` lists the filter `{}` twice", f.param),
+                );
+            }
+            if !p.docs.contains(&f.doc) {
+                err(
+                    DiagKind::Reference,
+                    ".doc",
+                    format!(
+                        "filter `{}`: `{}` is not a document of profile `{name}` (its documents: {})",
+                        f.param,
+                        f.doc,
+                        p.docs.join(", ")
+                    ),
+                );
+            }
+            if f.section.trim().is_empty() || f.quote.trim().is_empty() {
+                err(
+                    DiagKind::Rule,
+                    "",
+                    format!("filter `{}`: `section` and `quote` must not be empty", f.param),
+                );
+            }
+        }
+    }
 }
 
 pub fn suite(
@@ -673,5 +811,53 @@ fn check_check(
                 check_pointer(cx, &f.there, &format!("{key}.fields[{n}].there"), false);
             }
         }
+    }
+}
+
+/// White space normalized: every run of white space is one space, none at the ends.
+fn normalize_space(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether `quote` is found in `text`, white space normalized on both sides; an ellipsis
+/// (`...` or `…`) in the quote stands for omitted text, so the pieces around it must appear in
+/// this order. A quote that is only an ellipsis is found nowhere.
+pub fn quote_found(quote: &str, text: &str) -> bool {
+    let quote = normalize_space(&quote.replace('…', "..."));
+    let text = normalize_space(text);
+    let pieces: Vec<&str> = quote.split("...").map(str::trim).filter(|p| !p.is_empty()).collect();
+    if pieces.is_empty() {
+        return false;
+    }
+    let mut from = 0;
+    for piece in pieces {
+        match text[from..].find(piece) {
+            Some(at) => from += at + piece.len(),
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_found;
+
+    #[test]
+    fn quotes_are_found_with_normalized_space_and_ellipses() {
+        let text = "The limit parameter is used to request\n  a specific page size.   Expect a response";
+        assert!(quote_found(
+            "The limit parameter is used to request a specific page size.",
+            text
+        ));
+        assert!(quote_found("The limit parameter ... page size. Expect", text));
+        assert!(quote_found("limit parameter … a specific", text));
+        assert!(
+            !quote_found("page size ... The limit parameter", text),
+            "pieces in order"
+        );
+        assert!(!quote_found("the limit parameter", text), "case-sensitive");
+        assert!(!quote_found("...", text));
+        assert!(quote_found("'...' doesn't", "project_id '...' doesn't match"));
     }
 }
