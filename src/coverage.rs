@@ -83,8 +83,8 @@ pub struct Coverage {
 /// Whether a case counts toward coverage: the load-time rules of the inventory (its level is
 /// backed by a requirement, its quote is the requirement's, it has a check that could fail)
 /// hold. A suite that loads has no other kind, but the rule is stated where it is used.
-fn counts(_c: &LoadedCase, _suite: &Suite) -> bool {
-    true
+fn counts(c: &LoadedCase, suite: &Suite) -> bool {
+    crate::loader::requirement_problems(&c.case, &suite.requirements).is_empty()
 }
 
 /// The query parameters a case sends, when it judges the answer against the catalogue.

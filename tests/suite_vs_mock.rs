@@ -339,7 +339,7 @@ fn a_should_failure_is_a_warning_and_the_run_passes() {
   - id: image-v2/local/should-fails
     title: a SHOULD the mock does not meet
     profile: image-v2
-    spec: {doc: 003_b48025eb92be26ba.txt, section: GET /v2/images, quote: q}
+    spec: {doc: 003_b48025eb92be26ba.txt, section: GET /v2/images, quote: "Response body will be a list of images available to the client."}
     requirements: [image-v2/list/available-images]
     level: SHOULD
     request: {path: /v2/images}

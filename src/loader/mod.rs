@@ -13,7 +13,7 @@ mod validate;
 pub use files::{SourceFile, SourceSet, Sources};
 pub use parse::parse_file;
 pub use schemas::{SCHEMA_BASE_URI, SchemaSet, describe_error};
-pub use validate::quote_found;
+pub use validate::{ProblemAt, RequirementProblem, quote_found, requirement_problems};
 
 use std::collections::BTreeMap;
 
@@ -110,6 +110,7 @@ pub fn load(options: &LoadOptions) -> Result<Suite, Diagnostics> {
     let requirements = parse::requirements(&sources.cases, &mut diags);
     let requirements = validate::requirements(requirements, &profiles, &mut diags);
     validate::suite(&cases, &profiles, &endpoints, &schemas, &requirements, &mut diags);
+    validate::requirement_rules(&cases, &requirements, &sources.cases, &mut diags);
 
     if diags.is_empty() {
         let mut cases = cases;

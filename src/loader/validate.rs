@@ -839,6 +839,194 @@ pub fn quote_found(quote: &str, text: &str) -> bool {
     true
 }
 
+/// Which node of a case a [`RequirementProblem`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemAt {
+    /// The case's `requirements` (a level no requirement backs).
+    Requirements,
+    /// `spec.quote`.
+    Quote,
+    /// `expect` (no check could fail).
+    Expect,
+}
+
+/// A case the requirement inventory does not back; such a case is a load error and does not
+/// count toward coverage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequirementProblem {
+    pub at: ProblemAt,
+    pub message: String,
+    pub hint: String,
+}
+
+/// The strongest level a case is judged at, and where it is written: the case's `level`, an
+/// alternative's `level` or `schema_level`, or a check's `level`.
+fn strongest_level(c: &crate::model::Case) -> (crate::model::Level, String) {
+    let mut best = (c.level, "its `level`".to_string());
+    for (j, alt) in c.expect.iter().enumerate() {
+        let a = &alt.value;
+        for (l, what) in [(a.level, "level"), (a.schema_level, "schema_level")] {
+            if let Some(l) = l
+                && l < best.0
+            {
+                best = (l, format!("`expect[{j}].{what}`"));
+            }
+        }
+        for (n, e) in a.checks.iter().enumerate() {
+            if let Some(l) = e.value.level
+                && l < best.0
+            {
+                best = (l, format!("`expect[{j}].checks[{n}].level`"));
+            }
+        }
+    }
+    best
+}
+
+/// What the inventory says against a case (see docs/case-format.md, "Cases and their
+/// requirements"):
+///
+/// - a case is never judged at a stronger level than the strongest requirement it cites (a
+///   MUST case citing only SHOULD requirements);
+/// - `spec.quote` is in the text of one of the requirements it cites (white space normalized,
+///   `...` for omitted text);
+/// - it has a check that could fail: a walk, a snapshot, an alternative with a `schema` or a
+///   check, or else statuses that do not accept both a success (2xx) and an error (4xx/5xx).
+///
+/// Requirements the inventory does not know are reported elsewhere and ignored here.
+pub fn requirement_problems(
+    c: &crate::model::Case,
+    requirements: &BTreeMap<String, Requirement>,
+) -> Vec<RequirementProblem> {
+    let mut out = Vec::new();
+    let cited: Vec<&Requirement> = c
+        .requirements
+        .iter()
+        .filter_map(|r| requirements.get(&r.value))
+        .collect();
+    let all_known = !cited.is_empty() && cited.len() == c.requirements.len();
+    if all_known {
+        let (level, from) = strongest_level(c);
+        let backing = cited.iter().map(|r| r.level).min().unwrap_or(level);
+        if level < backing {
+            let ids: Vec<&str> = cited.iter().map(|r| r.id.as_str()).collect();
+            out.push(RequirementProblem {
+                at: ProblemAt::Requirements,
+                message: format!(
+                    "the case is judged at {} ({from}) but cites only {} requirements ({})",
+                    level.as_str(),
+                    backing.as_str(),
+                    ids.join(", ")
+                ),
+                hint: format!(
+                    "judge it at {} at most, or cite the {} requirement it checks",
+                    backing.as_str(),
+                    level.as_str()
+                ),
+            });
+        }
+        if !c.spec.quote.trim().is_empty() && !cited.iter().any(|r| quote_found(&c.spec.quote, &r.quote)) {
+            let ids: Vec<&str> = cited.iter().map(|r| r.id.as_str()).collect();
+            out.push(RequirementProblem {
+                at: ProblemAt::Quote,
+                message: format!(
+                    "`spec.quote` is not in the text of the requirement(s) it cites ({})",
+                    ids.join(", ")
+                ),
+                hint: "quote the requirement's own words (white space is normalized; `...` stands for omitted text), or cite the requirement that says it".into(),
+            });
+        }
+    }
+    let judged_body = c
+        .expect
+        .iter()
+        .any(|a| a.value.schema.is_some() || !a.value.checks.is_empty());
+    let statuses: Vec<u16> = c.expect.iter().flat_map(|a| a.value.status.iter().copied()).collect();
+    let success = statuses.iter().find(|s| (200..300).contains(*s));
+    let error = statuses.iter().find(|s| (400..600).contains(*s));
+    if !judged_body
+        && c.walk.is_none()
+        && c.snapshot.is_none()
+        && let (Some(ok), Some(err)) = (success, error)
+    {
+        out.push(RequirementProblem {
+            at: ProblemAt::Expect,
+            message: format!(
+                "no check could fail: every alternative accepts any body, and both a success ({ok}) and an error ({err}) are accepted"
+            ),
+            hint: "judge the body of an answer (a `schema` or `checks`), or accept only the statuses that mean the requirement is met".into(),
+        });
+    }
+    out
+}
+
+/// Where `quote:` is written for a case's spec: the first `quote:` at or after its `doc`
+/// (through an alias, that is the anchored definition), with the length of its value.
+fn quote_position(files: &SourceSet, display: &str, doc: Pos) -> Option<(Pos, u32)> {
+    let text = &files.values().find(|f| f.display == display)?.text;
+    for (n, line) in text.lines().enumerate().skip(doc.line as usize - 1) {
+        let start = if n + 1 == doc.line as usize {
+            line.char_indices()
+                .nth(doc.column as usize - 1)
+                .map_or(line.len(), |(i, _)| i)
+        } else {
+            0
+        };
+        let Some(at) = line[start..].find("quote:") else {
+            continue;
+        };
+        let value_start = start + at + "quote:".len();
+        let rest = &line[value_start..];
+        let skipped = rest.len() - rest.trim_start().len();
+        let value = rest.trim_start();
+        let len = match value.chars().next() {
+            Some(q @ ('"' | '\'')) => value[1..].find(q).map_or(value.len(), |e| e + 2),
+            _ => value.find(['}', '#']).unwrap_or(value.len()),
+        };
+        let col = line[..value_start + skipped].chars().count() as u32 + 1;
+        let len = value[..len.min(value.len())].trim_end().chars().count() as u32;
+        return Some((Pos::new(n as u32 + 1, col), len));
+    }
+    None
+}
+
+/// Reports [`requirement_problems`] of every case at the node it is about.
+pub fn requirement_rules(
+    cases: &[LoadedCase],
+    requirements: &BTreeMap<String, Requirement>,
+    files: &SourceSet,
+    diags: &mut Diagnostics,
+) {
+    for lc in cases {
+        let c = &lc.case;
+        for p in requirement_problems(c, requirements) {
+            let (pos, len, key) = match p.at {
+                ProblemAt::Requirements => match c.requirements.first() {
+                    Some(r) => (Pos::from_yaml(&r.referenced), yaml_len(&r.referenced), "requirements"),
+                    None => (lc.pos, 1, "requirements"),
+                },
+                ProblemAt::Quote => {
+                    // Through an alias, the quote is where the spec is defined.
+                    let doc = Pos::from_yaml(&c.spec.doc.defined);
+                    let (pos, len) = quote_position(files, &lc.file, doc).unwrap_or((doc, 1));
+                    (pos, len, "spec.quote")
+                }
+                ProblemAt::Expect => match c.expect.first() {
+                    Some(a) => (Pos::from_yaml(&a.referenced), yaml_len(&a.referenced), "expect"),
+                    None => (lc.pos, 1, "expect"),
+                },
+            };
+            diags.push(
+                Diagnostic::new(&lc.file, pos, p.message)
+                    .kind(DiagKind::Rule)
+                    .len(len)
+                    .at_key(format!("{}.{key}", lc.key()))
+                    .hint(p.hint),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::quote_found;
