@@ -29,7 +29,7 @@ fn the_clean_mock_passes_every_case() {
     );
     assert!(
         r.stdout
-            .contains("test result: ok. 146 passed, 0 failed, 0 errors, 0 warned, 1 skipped;"),
+            .contains("test result: ok. 151 passed, 0 failed, 0 errors, 0 warned, 1 skipped;"),
         "{}",
         r.stdout
     );
