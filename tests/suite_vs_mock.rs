@@ -20,7 +20,7 @@ fn the_clean_mock_passes_every_case() {
     );
     assert!(
         r.stdout
-            .contains("test result: ok. 128 passed, 0 failed, 0 errors, 0 warned, 0 skipped;"),
+            .contains("test result: ok. 151 passed, 0 failed, 0 errors, 0 warned, 1 skipped;"),
         "{}",
         r.stdout
     );
@@ -193,7 +193,7 @@ fn a_should_failure_is_a_warning_and_the_run_passes() {
   - id: image-v2/local/should-fails
     title: a SHOULD the mock does not meet
     profile: image-v2
-    spec: {doc: 003_b48025eb92be26ba.txt, section: GET /v2/images, quote: q}
+    spec: {doc: 003_b48025eb92be26ba.txt, section: GET /v2/images, quote: "Response body will be a list of images available to the client."}
     requirements: [image-v2/list/available-images]
     level: SHOULD
     request: {path: /v2/images}

@@ -1,4 +1,4 @@
-//! `imgconform coverage`: the requirement inventory against the cases.
+//! `imgconform coverage`: the requirement inventory and the documented filters against the cases.
 
 use crate::cli::CoverageArgs;
 use crate::coverage::Coverage;
@@ -10,11 +10,12 @@ pub fn coverage(args: &CoverageArgs) -> u8 {
         Err(code) => return code,
     };
     let report = Coverage::of(&suite);
-    if let Err(code) = super::emit_report(&args.format, &report, || report.render_text()) {
+    if let Err(code) = super::emit_report(&args.format, &report, || report.render_text(&suite)) {
         return code;
     }
-    // An uncovered requirement without a reason is a hole in the catalogue.
-    if report.holes().is_empty() {
+    // An uncovered requirement without a reason, or a documented filter no case checks, is a
+    // hole in the catalogue.
+    if report.holes().is_empty() && report.filters.holes().is_empty() {
         exit_codes::SUCCESS
     } else {
         exit_codes::CASES_FAILED

@@ -13,10 +13,11 @@ mod validate;
 pub use files::{SourceFile, SourceSet, Sources};
 pub use parse::parse_file;
 pub use schemas::{SCHEMA_BASE_URI, SchemaSet, describe_error};
+pub use validate::{ProblemAt, RequirementProblem, quote_found, requirement_problems};
 
 use std::collections::BTreeMap;
 
-use crate::model::{Case, EndpointKind, Profile, Requirement};
+use crate::model::{Case, Document, EndpointKind, Profile, Requirement};
 use crate::source::{Diagnostics, Pos};
 
 /// Where to read cases and schemas from, beyond (or instead of) the embedded ones.
@@ -66,6 +67,9 @@ pub struct Suite {
     pub schemas: SchemaSet,
     /// The requirement inventory, by id.
     pub requirements: BTreeMap<String, Requirement>,
+    /// The seed documents (title and short name), by file name: every document a profile
+    /// names is here. `model::cite(&suite.documents, file, section)` renders a reference.
+    pub documents: BTreeMap<String, Document>,
 }
 
 /// Only the endpoint kinds (for the command line's per-kind flags, before anything else loads).
@@ -98,12 +102,15 @@ pub fn load(options: &LoadOptions) -> Result<Suite, Diagnostics> {
     let endpoints = parse::endpoints(&sources.cases, &mut diags);
     let profiles = parse::profiles(&sources.cases, &mut diags);
     validate::endpoints(&endpoints, &profiles, &mut diags);
+    let documents = validate::documents(parse::documents(&sources.cases), &profiles, &sources.cases, &mut diags);
+    validate::filters(&profiles, &sources.cases, &mut diags);
     let endpoints: BTreeMap<String, EndpointKind> = endpoints.into_iter().map(|(k, (e, _, _))| (k, e)).collect();
     let profiles: BTreeMap<String, Profile> = profiles.into_iter().map(|(k, (p, _, _))| (k, p)).collect();
     let cases = parse::cases(&sources.cases, &mut diags);
     let requirements = parse::requirements(&sources.cases, &mut diags);
     let requirements = validate::requirements(requirements, &profiles, &mut diags);
     validate::suite(&cases, &profiles, &endpoints, &schemas, &requirements, &mut diags);
+    validate::requirement_rules(&cases, &requirements, &sources.cases, &mut diags);
 
     if diags.is_empty() {
         let mut cases = cases;
@@ -114,6 +121,7 @@ pub fn load(options: &LoadOptions) -> Result<Suite, Diagnostics> {
             cases,
             schemas,
             requirements,
+            documents,
         })
     } else {
         diags.sort();

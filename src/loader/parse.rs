@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 
 use super::{LoadedCase, SourceFile, SourceSet};
-use crate::model::{CaseFile, EndpointFile, EndpointKind, Profile, ProfileFile, Requirement, RequirementFile};
+use crate::model::{
+    CaseFile, Document, EndpointFile, EndpointKind, Profile, ProfileFile, Requirement, RequirementFile,
+};
 use crate::source::{DiagKind, Diagnostic, Diagnostics, Pos, yaml_len};
 
 /// YAML 1.1 surprises off: `yes`, `NO`, `012` and `1_000` stay strings in untyped values.
@@ -157,6 +159,22 @@ pub fn requirements(files: &SourceSet, diags: &mut Diagnostics) -> Vec<(Requirem
                     .map(|r| (r.value, file.display.clone(), Pos::from_yaml(&r.referenced))),
             ),
             Err(d) => diags.push(d),
+        }
+    }
+    out
+}
+
+/// The document list of the inventory (`documents:` in a requirement file), with where each
+/// entry was written. A file that does not parse was already reported by [`requirements`].
+pub fn documents(files: &SourceSet) -> Vec<(Document, String, Pos)> {
+    let mut out = Vec::new();
+    for file in files.values().filter(|f| is_requirement_file(&f.rel)) {
+        if let Ok(rf) = parse_file::<RequirementFile>(file) {
+            out.extend(
+                rf.documents
+                    .into_iter()
+                    .map(|d| (d.value, file.display.clone(), Pos::from_yaml(&d.referenced))),
+            );
         }
     }
     out

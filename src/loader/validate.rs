@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::{LoadedCase, SchemaSet};
+use super::{LoadedCase, SchemaSet, SourceSet};
 use crate::model::{
-    Check, CheckEntry, EndpointKind, Method, Op, Predicate, Profile, Requirement, Spanned, TenantInPath,
+    Check, CheckEntry, Document, EndpointKind, Method, Op, Predicate, Profile, Requirement, Spanned, TenantInPath,
 };
 use crate::source::{DiagKind, Diagnostic, Diagnostics, Pos, yaml_len};
 use crate::template;
@@ -187,6 +187,144 @@ pub fn requirements(
         out.insert(r.id.clone(), r);
     }
     out
+}
+
+/// The position of the first `needle` in a file's text at or after line `from` (1-based), with
+/// its length: for nodes the model keeps without a position (a profile's `docs`, a filter's
+/// `param`), in files small enough that the first match is the node.
+fn find_in(files: &SourceSet, display: &str, needle: &str, from: u32) -> Option<(Pos, u32)> {
+    let text = &files.values().find(|f| f.display == display)?.text;
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1) as usize)
+        .find_map(|(n, l)| {
+            l.find(needle).map(|col| {
+                let col = l[..col].chars().count() as u32;
+                (Pos::new(n as u32 + 1, col + 1), needle.chars().count() as u32)
+            })
+        })
+}
+
+/// Checks the inventory's document list (one entry per file, with a short name and a title;
+/// every document a profile names is listed) and returns it by file name.
+pub fn documents(
+    entries: Vec<(Document, String, Pos)>,
+    profiles: &BTreeMap<String, (Profile, String, Pos)>,
+    files: &SourceSet,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, Document> {
+    let mut out: BTreeMap<String, Document> = BTreeMap::new();
+    let mut at: HashMap<String, (String, Pos)> = HashMap::new();
+    let mut index_in_file: HashMap<String, usize> = HashMap::new();
+    for (d, file, pos) in entries {
+        let n = index_in_file.entry(file.clone()).or_default();
+        let key = format!("documents[{n}]");
+        *n += 1;
+        if let Some((f, p)) = at.get(&d.file) {
+            diags.push(
+                Diagnostic::new(
+                    &file,
+                    pos,
+                    format!(
+                        "document `{}` is listed twice (first at {f}:{}:{})",
+                        d.file, p.line, p.column
+                    ),
+                )
+                .kind(DiagKind::Duplicate)
+                .at_key(format!("{key}.file")),
+            );
+            continue;
+        }
+        for (field, value) in [("file", &d.file), ("short", &d.short), ("title", &d.title)] {
+            if value.trim().is_empty() {
+                diags.push(
+                    Diagnostic::new(
+                        &file,
+                        pos,
+                        format!("document `{}`: `{field}` must not be empty", d.file),
+                    )
+                    .at_key(format!("{key}.{field}")),
+                );
+            }
+        }
+        at.insert(d.file.clone(), (file.clone(), pos));
+        out.insert(d.file.clone(), d);
+    }
+    for (name, (p, file, pos)) in profiles {
+        for doc in &p.docs {
+            if !out.contains_key(doc) {
+                let (pos, len) = find_in(files, file, doc, 1).unwrap_or((*pos, 1));
+                diags.push(
+                    Diagnostic::new(
+                        file,
+                        pos,
+                        format!("profile `{name}` names the document `{doc}`, which the inventory does not list"),
+                    )
+                    .kind(DiagKind::Reference)
+                    .len(len)
+                    .at_key("profile.docs")
+                    .hint("give it a short name and a title in cases/requirements/documents.yaml"),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Checks each profile's `filters` list: one entry per parameter, citing one of the profile's
+/// documents, with a section and a quote.
+pub fn filters(profiles: &BTreeMap<String, (Profile, String, Pos)>, files: &SourceSet, diags: &mut Diagnostics) {
+    for (name, (p, file, pos)) in profiles {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut from = 1;
+        for (n, f) in p.filters.iter().enumerate() {
+            let key = format!("profile.filters[{n}]");
+            let (at, len) = find_in(files, file, &format!("param: {}", f.param), from)
+                .or_else(|| find_in(files, file, &f.param, from))
+                .unwrap_or((*pos, 1));
+            from = at.line;
+            let mut err = |kind: DiagKind, field: &str, msg: String| {
+                diags.push(
+                    Diagnostic::new(file, at, msg)
+                        .kind(kind)
+                        .len(len)
+                        .at_key(format!("{key}{field}")),
+                );
+            };
+            if f.param.trim().is_empty() {
+                err(
+                    DiagKind::Rule,
+                    ".param",
+                    format!("profile `{name}`: a filter needs a `param`"),
+                );
+            } else if !seen.insert(&f.param) {
+                err(
+                    DiagKind::Duplicate,
+                    ".param",
+                    format!("profile `{name}` lists the filter `{}` twice", f.param),
+                );
+            }
+            if !p.docs.contains(&f.doc) {
+                err(
+                    DiagKind::Reference,
+                    ".doc",
+                    format!(
+                        "filter `{}`: `{}` is not a document of profile `{name}` (its documents: {})",
+                        f.param,
+                        f.doc,
+                        p.docs.join(", ")
+                    ),
+                );
+            }
+            if f.section.trim().is_empty() || f.quote.trim().is_empty() {
+                err(
+                    DiagKind::Rule,
+                    "",
+                    format!("filter `{}`: `section` and `quote` must not be empty", f.param),
+                );
+            }
+        }
+    }
 }
 
 pub fn suite(
@@ -673,5 +811,241 @@ fn check_check(
                 check_pointer(cx, &f.there, &format!("{key}.fields[{n}].there"), false);
             }
         }
+    }
+}
+
+/// White space normalized: every run of white space is one space, none at the ends.
+fn normalize_space(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether `quote` is found in `text`, white space normalized on both sides; an ellipsis
+/// (`...` or `…`) in the quote stands for omitted text, so the pieces around it must appear in
+/// this order. A quote that is only an ellipsis is found nowhere.
+pub fn quote_found(quote: &str, text: &str) -> bool {
+    let quote = normalize_space(&quote.replace('…', "..."));
+    let text = normalize_space(text);
+    let pieces: Vec<&str> = quote.split("...").map(str::trim).filter(|p| !p.is_empty()).collect();
+    if pieces.is_empty() {
+        return false;
+    }
+    let mut from = 0;
+    for piece in pieces {
+        match text[from..].find(piece) {
+            Some(at) => from += at + piece.len(),
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Which node of a case a [`RequirementProblem`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemAt {
+    /// The case's `requirements` (a level no requirement backs).
+    Requirements,
+    /// `spec.quote`.
+    Quote,
+    /// `expect` (no check could fail).
+    Expect,
+}
+
+/// A case the requirement inventory does not back; such a case is a load error and does not
+/// count toward coverage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequirementProblem {
+    pub at: ProblemAt,
+    pub message: String,
+    pub hint: String,
+}
+
+/// The strongest level a case is judged at, and where it is written: the case's `level`, an
+/// alternative's `level` or `schema_level`, or a check's `level`.
+fn strongest_level(c: &crate::model::Case) -> (crate::model::Level, String) {
+    let mut best = (c.level, "its `level`".to_string());
+    for (j, alt) in c.expect.iter().enumerate() {
+        let a = &alt.value;
+        for (l, what) in [(a.level, "level"), (a.schema_level, "schema_level")] {
+            if let Some(l) = l
+                && l < best.0
+            {
+                best = (l, format!("`expect[{j}].{what}`"));
+            }
+        }
+        for (n, e) in a.checks.iter().enumerate() {
+            if let Some(l) = e.value.level
+                && l < best.0
+            {
+                best = (l, format!("`expect[{j}].checks[{n}].level`"));
+            }
+        }
+    }
+    best
+}
+
+/// What the inventory says against a case (see docs/case-format.md, "Cases and their
+/// requirements"):
+///
+/// - a case is never judged at a stronger level than the strongest requirement it cites (a
+///   MUST case citing only SHOULD requirements);
+/// - `spec.quote` is in the text of one of the requirements it cites (white space normalized,
+///   `...` for omitted text);
+/// - it has a check that could fail: a walk, a snapshot, an alternative with a `schema` or a
+///   check, or else statuses that do not accept both a success (2xx) and an error (4xx/5xx).
+///
+/// Requirements the inventory does not know are reported elsewhere and ignored here.
+pub fn requirement_problems(
+    c: &crate::model::Case,
+    requirements: &BTreeMap<String, Requirement>,
+) -> Vec<RequirementProblem> {
+    let mut out = Vec::new();
+    let cited: Vec<&Requirement> = c
+        .requirements
+        .iter()
+        .filter_map(|r| requirements.get(&r.value))
+        .collect();
+    let all_known = !cited.is_empty() && cited.len() == c.requirements.len();
+    if all_known {
+        let (level, from) = strongest_level(c);
+        let backing = cited.iter().map(|r| r.level).min().unwrap_or(level);
+        if level < backing {
+            let ids: Vec<&str> = cited.iter().map(|r| r.id.as_str()).collect();
+            out.push(RequirementProblem {
+                at: ProblemAt::Requirements,
+                message: format!(
+                    "the case is judged at {} ({from}) but cites only {} requirements ({})",
+                    level.as_str(),
+                    backing.as_str(),
+                    ids.join(", ")
+                ),
+                hint: format!(
+                    "judge it at {} at most, or cite the {} requirement it checks",
+                    backing.as_str(),
+                    level.as_str()
+                ),
+            });
+        }
+        if !c.spec.quote.trim().is_empty() && !cited.iter().any(|r| quote_found(&c.spec.quote, &r.quote)) {
+            let ids: Vec<&str> = cited.iter().map(|r| r.id.as_str()).collect();
+            out.push(RequirementProblem {
+                at: ProblemAt::Quote,
+                message: format!(
+                    "`spec.quote` is not in the text of the requirement(s) it cites ({})",
+                    ids.join(", ")
+                ),
+                hint: "quote the requirement's own words (white space is normalized; `...` stands for omitted text), or cite the requirement that says it".into(),
+            });
+        }
+    }
+    let judged_body = c
+        .expect
+        .iter()
+        .any(|a| a.value.schema.is_some() || !a.value.checks.is_empty());
+    let statuses: Vec<u16> = c.expect.iter().flat_map(|a| a.value.status.iter().copied()).collect();
+    let success = statuses.iter().find(|s| (200..300).contains(*s));
+    let error = statuses.iter().find(|s| (400..600).contains(*s));
+    if !judged_body
+        && c.walk.is_none()
+        && c.snapshot.is_none()
+        && let (Some(ok), Some(err)) = (success, error)
+    {
+        out.push(RequirementProblem {
+            at: ProblemAt::Expect,
+            message: format!(
+                "no check could fail: every alternative accepts any body, and both a success ({ok}) and an error ({err}) are accepted"
+            ),
+            hint: "judge the body of an answer (a `schema` or `checks`), or accept only the statuses that mean the requirement is met".into(),
+        });
+    }
+    out
+}
+
+/// Where `quote:` is written for a case's spec: the first `quote:` at or after its `doc`
+/// (through an alias, that is the anchored definition), with the length of its value.
+fn quote_position(files: &SourceSet, display: &str, doc: Pos) -> Option<(Pos, u32)> {
+    let text = &files.values().find(|f| f.display == display)?.text;
+    for (n, line) in text.lines().enumerate().skip(doc.line as usize - 1) {
+        let start = if n + 1 == doc.line as usize {
+            line.char_indices()
+                .nth(doc.column as usize - 1)
+                .map_or(line.len(), |(i, _)| i)
+        } else {
+            0
+        };
+        let Some(at) = line[start..].find("quote:") else {
+            continue;
+        };
+        let value_start = start + at + "quote:".len();
+        let rest = &line[value_start..];
+        let skipped = rest.len() - rest.trim_start().len();
+        let value = rest.trim_start();
+        let len = match value.chars().next() {
+            Some(q @ ('"' | '\'')) => value[1..].find(q).map_or(value.len(), |e| e + 2),
+            _ => value.find(['}', '#']).unwrap_or(value.len()),
+        };
+        let col = line[..value_start + skipped].chars().count() as u32 + 1;
+        let len = value[..len.min(value.len())].trim_end().chars().count() as u32;
+        return Some((Pos::new(n as u32 + 1, col), len));
+    }
+    None
+}
+
+/// Reports [`requirement_problems`] of every case at the node it is about.
+pub fn requirement_rules(
+    cases: &[LoadedCase],
+    requirements: &BTreeMap<String, Requirement>,
+    files: &SourceSet,
+    diags: &mut Diagnostics,
+) {
+    for lc in cases {
+        let c = &lc.case;
+        for p in requirement_problems(c, requirements) {
+            let (pos, len, key) = match p.at {
+                ProblemAt::Requirements => match c.requirements.first() {
+                    Some(r) => (Pos::from_yaml(&r.referenced), yaml_len(&r.referenced), "requirements"),
+                    None => (lc.pos, 1, "requirements"),
+                },
+                ProblemAt::Quote => {
+                    // Through an alias, the quote is where the spec is defined.
+                    let doc = Pos::from_yaml(&c.spec.doc.defined);
+                    let (pos, len) = quote_position(files, &lc.file, doc).unwrap_or((doc, 1));
+                    (pos, len, "spec.quote")
+                }
+                ProblemAt::Expect => match c.expect.first() {
+                    Some(a) => (Pos::from_yaml(&a.referenced), yaml_len(&a.referenced), "expect"),
+                    None => (lc.pos, 1, "expect"),
+                },
+            };
+            diags.push(
+                Diagnostic::new(&lc.file, pos, p.message)
+                    .kind(DiagKind::Rule)
+                    .len(len)
+                    .at_key(format!("{}.{key}", lc.key()))
+                    .hint(p.hint),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_found;
+
+    #[test]
+    fn quotes_are_found_with_normalized_space_and_ellipses() {
+        let text = "The limit parameter is used to request\n  a specific page size.   Expect a response";
+        assert!(quote_found(
+            "The limit parameter is used to request a specific page size.",
+            text
+        ));
+        assert!(quote_found("The limit parameter ... page size. Expect", text));
+        assert!(quote_found("limit parameter … a specific", text));
+        assert!(
+            !quote_found("page size ... The limit parameter", text),
+            "pieces in order"
+        );
+        assert!(!quote_found("the limit parameter", text), "case-sensitive");
+        assert!(!quote_found("...", text));
+        assert!(quote_found("'...' doesn't", "project_id '...' doesn't match"));
     }
 }

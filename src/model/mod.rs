@@ -20,9 +20,9 @@ pub use check::{
 };
 pub use endpoint::{EndpointFile, EndpointKind, Preflight, TenantInPath, UrlHint};
 pub use predicate::{Op, Predicate};
-pub use profile::{NextLink, Profile, ProfileFile};
+pub use profile::{FilterDoc, NextLink, Profile, ProfileFile};
 pub use query::QueryMap;
-pub use requirement::{Requirement, RequirementFile};
+pub use requirement::{Document, Requirement, RequirementFile, cite};
 
 /// A value with the position it was written at.
 pub type Spanned<T> = serde_saphyr::Spanned<T>;

@@ -33,6 +33,36 @@ pub struct Profile {
     pub marker_param: String,
     /// A limit large enough for an "unpaged" list (the server may still page it).
     pub large_limit: u64,
+    /// The filter parameters the profile's documents define, each with where a seed says so:
+    /// `imgconform coverage` shows them as a parity table (filter × profile) and fails on a
+    /// documented filter no case checks.
+    #[serde(default)]
+    pub filters: Vec<FilterDoc>,
+}
+
+/// One filter parameter a seed document defines for a profile.
+///
+/// ```yaml
+/// filters:
+///   - {param: name, doc: 003_b48025eb92be26ba.txt, section: Filtering,
+///      quote: "A client can provide direct comparison filters using most image attributes"}
+/// ```
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct FilterDoc {
+    /// The query parameter as a client sends it (`name`, `size_min`, `changes-since`).
+    pub param: String,
+    /// The seed document (one of the profile's `docs`).
+    pub doc: String,
+    pub section: String,
+    /// Words of the seed that define the filter (checked against the seed text by the tests).
+    pub quote: String,
+    /// How the seed's words are read (e.g. "an attribute of the seed's example image").
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Why no case can check it; the parity table then shows it as untestable, not as a hole.
+    #[serde(default)]
+    pub untestable: Option<String>,
 }
 
 /// Where a list body carries the link to the next page.
