@@ -264,6 +264,14 @@ pub struct RunArgs {
     /// pages at its limit).
     #[arg(long, default_value_t = 1000, value_name = "N", help_heading = "Limits")]
     pub max_pages: usize,
+    /// Pages per window of a long walk (a walk expected to take more than 60 pages is checked in
+    /// windows: from the start, from a marker, from near the end).
+    #[arg(long, default_value_t = 5, value_name = "N", help_heading = "Limits")]
+    pub window_pages: usize,
+    /// Places the windows of long walks (default: a new seed each run, shown by --plan and in
+    /// the reports; give it to walk the same windows again).
+    #[arg(long, value_name = "N", help_heading = "Limits")]
+    pub seed: Option<u64>,
     /// The most images a discovered list (the catalogue, a walk's reference) may hold; a larger
     /// one is an ERROR of the cases that need it, never read past.
     #[arg(long, default_value_t = crate::exec::DEFAULT_MAX_CATALOGUE, value_name = "N", help_heading = "Limits")]

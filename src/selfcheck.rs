@@ -172,6 +172,7 @@ async fn run_once(shared: Arc<Shared>, config: MockConfig) -> anyhow::Result<BTr
         // The snapshots are checked by `run` and by cargo test; a quirk is caught by a case.
         snapshots: None,
         redactor: crate::redact::Redactor::default(),
+        walks: runner::WalkConfig::default(),
         identity: runner::IdentityContext {
             main_project_id: Some(mock::TENANT.to_string()),
             other_project_id: Some(mock::SECOND_TENANT.to_string()),

@@ -204,6 +204,9 @@ impl ExchangeEvidence {
 /// One page of a walk: enough to see where a walk went wrong.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PageTrace {
+    /// The window of a long walk the page belongs to (`start`, `middle, from marker …`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
     pub url: String,
     pub status: String,
     pub count: usize,

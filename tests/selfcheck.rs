@@ -151,7 +151,7 @@ const QUIRKS: &[(&str, &[&str])] = &[
             "compute-v2/filters/changes-since-malformed",
         ],
     ),
-    ("second-page-other-order", &["image-v2/pagination/next-keeps-filter"]),
+    ("second-page-other-order", &["image-v2/pagination/next-keeps-sort"]),
     (
         "next-never-ends",
         &[

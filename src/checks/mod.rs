@@ -21,7 +21,7 @@ pub fn compare_values(a: &serde_json::Value, b: &serde_json::Value) -> std::cmp:
     items::compare(a, b).unwrap_or(std::cmp::Ordering::Equal)
 }
 pub use schema::validate as validate_schema;
-pub use walk::{max_conforming_pages, walk_ids, walk_properties};
+pub use walk::{WalkExpect, max_conforming_pages, walk_ids, walk_properties};
 
 use serde_json::Value;
 use url::Url;

@@ -1,4 +1,8 @@
-//! The properties of a whole pagination walk.
+//! The properties of a pagination walk: a whole walk, or one window of a long one.
+//!
+//! A window (a few pages from a marker) proves what a whole walk proves on its stretch: no
+//! duplicate, no gap, the order kept, strictly after the marker, page sizes, next links that
+//! keep the query; the window that starts near the end proves termination.
 
 use std::collections::HashMap;
 
@@ -22,8 +26,25 @@ pub fn max_conforming_pages(images: usize, limit: Option<usize>) -> usize {
     (images + margin).div_ceil(per_page) + 1
 }
 
-/// Checks termination, cycles, duplicates across pages, page sizes, kept query parameters and,
-/// when `reference` is given, that the union of the pages equals the unpaged list.
+/// What a walk's items are compared with.
+pub enum WalkExpect<'a> {
+    /// Nothing (`complete: false`).
+    Nothing,
+    /// The union of the pages equals this unpaged list.
+    Whole(&'a Catalogue),
+    /// One window of a long walk: its items are a leading part of `ids`, the list after the
+    /// window's start. With `complete`, `ids` is all that follows, so a window that ends must
+    /// have read all of it; with `must_end`, the window has to reach the end in its pages.
+    /// The window's own page budget is no error.
+    Window {
+        ids: &'a [String],
+        complete: bool,
+        must_end: bool,
+    },
+}
+
+/// Checks termination, cycles, duplicates across pages, page sizes, kept query parameters and
+/// the items against `expect`.
 ///
 /// A walk cut by the suite's own page budget is the suite's limit, not the server's fault (an
 /// ERROR), unless it is proven endless: longer than `conforming_pages`, the most a conforming
@@ -33,12 +54,24 @@ pub fn walk_properties(
     spec: &WalkSpec,
     profile: &Profile,
     first: &RequestSpec,
-    reference: Option<&Catalogue>,
+    expect: &WalkExpect,
     conforming_pages: Option<usize>,
 ) -> Findings {
     let mut out = Findings::default();
+    let window = matches!(expect, WalkExpect::Window { .. });
     match &walk.end {
         WalkEnd::Finished => {}
+        WalkEnd::Budget { .. } if matches!(expect, WalkExpect::Window { must_end: true, .. }) => out.broken.push(
+            Finding::new(
+                "walk: terminates",
+                format!(
+                    "the window from near the end still had a next link after {} pages, past the end of the list",
+                    walk.pages.len()
+                ),
+            )
+            .expected("a last page without a next link"),
+        ),
+        WalkEnd::Budget { .. } if window => {}
         WalkEnd::Transport(_) => out.errors.push(Finding::new("walk", walk.describe_end())),
         WalkEnd::Stopped(_) => out
             .broken
@@ -134,8 +167,15 @@ pub fn walk_properties(
         }
     }
 
+    if let WalkExpect::Window {
+        ids: want, complete, ..
+    } = expect
+    {
+        out.extend(window_matches(walk, profile, want, *complete));
+    }
+
     // The union of the pages equals the unpaged list, same ids in the same order.
-    if let Some(reference) = reference
+    if let WalkExpect::Whole(reference) = expect
         && walk.is_complete()
     {
         let got = ids(walk.items(), &profile.id);
@@ -161,6 +201,63 @@ pub fn walk_properties(
                     .actual(actual),
             );
         }
+    }
+    out
+}
+
+/// A window's items are a leading part of the list after its start (no gap, no duplicate, the
+/// order kept, strictly after the marker); a window that ended read all of it.
+fn window_matches(walk: &Walk, profile: &Profile, want: &[String], complete: bool) -> Findings {
+    let got = ids(walk.items(), &profile.id);
+    let n = got.len().min(want.len());
+    let prefix_ok = got[..n] == want[..n];
+    let mut out = Findings::default();
+    if !prefix_ok || (complete && got.len() > want.len()) {
+        let at = got.iter().zip(want).position(|(a, b)| a != b).unwrap_or(n);
+        out.broken.push(
+            Finding::new(
+                "walk: window",
+                format!("the window's items differ from the list at position {}", at + 1),
+            )
+            .expected(format!(
+                "the list's items after the window's start, in order: {}",
+                short_list(&want[..want.len().min(at + 4)])
+            ))
+            .actual(format!(
+                "{} item(s): {}",
+                got.len(),
+                short_list(&got[..got.len().min(at + 4)])
+            )),
+        );
+    } else if walk.is_complete() && complete && got.len() < want.len() {
+        out.broken.push(
+            Finding::new(
+                "walk: window",
+                format!(
+                    "the walk ended after {} item(s), but {} follow the window's start",
+                    got.len(),
+                    want.len()
+                ),
+            )
+            .expected(format!("every one of the {} item(s)", want.len()))
+            .actual(format!(
+                "{} item(s), the last {}",
+                got.len(),
+                got.last().cloned().unwrap_or_default()
+            )),
+        );
+    } else if walk.is_complete() && !complete && got.len() < want.len() {
+        out.broken.push(
+            Finding::new(
+                "walk: window",
+                format!(
+                    "the walk ended after {} item(s), though at least {} follow the window's start",
+                    got.len(),
+                    want.len()
+                ),
+            )
+            .expected("a next link while items remain"),
+        );
     }
     out
 }

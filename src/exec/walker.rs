@@ -88,6 +88,7 @@ impl Walk {
         self.pages
             .iter()
             .map(|p| PageTrace {
+                window: None,
                 url: p.exchange.request.url.to_string(),
                 status: match &p.exchange.result {
                     Ok(r) => r.status.to_string(),

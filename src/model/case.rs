@@ -137,6 +137,14 @@ pub enum Prefer {
     /// A value that is a proper prefix of another candidate (catches substring matching);
     /// falls back to `most_common`.
     PrefixOfAnother,
+    /// The least common value that at least two items share (catches "stops at the first
+    /// match" and keeps the answer small on a large catalogue); falls back to the least common.
+    Rarest,
+    /// The third-largest distinct value by natural order: a `>=`/`>` filter on it has a small
+    /// answer with items on both sides (and one exactly at it, when values repeat).
+    NearMax,
+    /// The third-smallest distinct value: the same for `<=`/`<` filters.
+    NearMin,
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,6 +237,11 @@ pub struct WalkSpec {
     /// Every `next` keeps the original query parameters (seed 003 Pagination).
     #[serde(default = "yes")]
     pub keeps_query: bool,
+    /// Walk the whole list however long it is (the one walk per family that proves the whole
+    /// collection complete at another page size than discovery's); other long walks are
+    /// checked in windows.
+    #[serde(default)]
+    pub whole: bool,
 }
 
 fn yes() -> bool {

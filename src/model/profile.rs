@@ -33,6 +33,9 @@ pub struct Profile {
     pub marker_param: String,
     /// A limit large enough for an "unpaged" list (the server may still page it).
     pub large_limit: u64,
+    /// Query parameters that order the list rather than filter it (`sort_key`, `sort_dir`).
+    #[serde(default)]
+    pub sort_params: Vec<String>,
     /// The filter parameters the profile's documents define, each with where a seed says so:
     /// `imgconform coverage` shows them as a parity table (filter × profile) and fails on a
     /// documented filter no case checks.

@@ -57,6 +57,8 @@ pub struct Budgets {
     pub cases_in_flight: usize,
     /// The most images a discovered list may hold.
     pub max_catalogue: usize,
+    /// How long walks are cut into windows (and the seed that places them).
+    pub walks: crate::runner::WalkConfig,
     pub politeness: PolitenessConfig,
 }
 
@@ -231,6 +233,11 @@ impl Request {
             max_pages: args.max_pages,
             cases_in_flight: args.test_threads,
             max_catalogue: args.max_catalogue,
+            walks: crate::runner::WalkConfig {
+                window_pages: args.window_pages,
+                seed: args.seed.unwrap_or_else(random_seed),
+                ..crate::runner::WalkConfig::default()
+            },
             politeness: PolitenessConfig {
                 concurrency: args.concurrency,
                 rate: args.rate,
@@ -276,6 +283,14 @@ impl Request {
     }
 }
 
+/// A seed for a run that was given none: different from run to run (printed, to reproduce).
+fn random_seed() -> u64 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    t ^ ((std::process::id() as u64) << 32)
+}
+
 fn check_numbers(args: &RunArgs) -> Result<(), PlanError> {
     let bad = |m: &str| Err(PlanError::BadInput(m.to_string()));
     if !(args.timeout > 0.0 && args.timeout.is_finite() && args.timeout <= 86_400.0) {
@@ -287,7 +302,9 @@ fn check_numbers(args: &RunArgs) -> Result<(), PlanError> {
         || args.test_threads == 0
         || args.max_catalogue == 0
     {
-        return bad("--max-pages, --max-body, --max-catalogue, --concurrency and --test-threads must be at least 1");
+        return bad(
+            "--max-pages, --max-body, --max-catalogue, --concurrency and --test-threads must be at least 1, --window-pages at least 2",
+        );
     }
     if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
         return bad("--rate must be a positive number of requests per second");

@@ -43,6 +43,8 @@ pub struct BudgetSummary {
     pub rate_per_sec: Option<f64>,
     pub max_requests: Option<usize>,
     pub retries: u32,
+    pub window_pages: usize,
+    pub seed: u64,
 }
 
 /// The plan as data (no secrets).
@@ -198,6 +200,8 @@ impl Plan {
                 rate_per_sec: pol.rate,
                 max_requests: pol.max_requests,
                 retries: pol.retries,
+                window_pages: self.budgets.walks.window_pages,
+                seed: self.budgets.walks.seed,
             },
             junit: self.reports.junit.as_ref().map(|p| p.display().to_string()),
             json: self.reports.json.as_ref().map(|p| p.display().to_string()),
@@ -250,10 +254,12 @@ pub fn render_text(p: &PlanSummary) -> String {
     let b = &p.budgets;
     let _ = writeln!(
         s,
-        "budgets:    timeout {} s, body ≤ {} bytes, walk ≤ {} pages, {} case(s) and {} request(s) in flight, rate {}, requests {}, {} retries",
+        "budgets:    timeout {} s, body ≤ {} bytes, walk ≤ {} pages (long ones in windows of {}, seed {}), {} case(s) and {} request(s) in flight, rate {}, requests {}, {} retries",
         b.timeout_secs,
         b.max_body_bytes,
         b.max_pages,
+        b.window_pages,
+        b.seed,
         b.cases_in_flight,
         b.requests_in_flight,
         b.rate_per_sec.map_or("unlimited".to_string(), |r| format!("{r}/s")),

@@ -76,8 +76,17 @@ pub fn render_outcome(r: &CaseRecord, redactor: &Redactor) -> String {
                 (Some(a), _) => format!(" [{a}]"),
                 _ => String::new(),
             };
-            // Page 1 shows its URL; later pages are the previous page's next link.
-            let url = if n == 0 { format!(" {}", p.url) } else { String::new() };
+            // A window's first page shows where it starts.
+            let new_window = p.window.is_some() && (n == 0 || t[n - 1].window != p.window);
+            if new_window {
+                let _ = writeln!(s, "  ── window: {} ──", p.window.as_deref().unwrap_or(""));
+            }
+            // Page 1 (of a window) shows its URL; later pages are the previous page's next link.
+            let url = if n == 0 || new_window {
+                format!(" {}", p.url)
+            } else {
+                String::new()
+            };
             let next = p
                 .next
                 .as_deref()

@@ -75,6 +75,18 @@ fn most_common<'v>(cands: &[&'v Value]) -> Option<&'v Value> {
     cands.iter().copied().find(|c| counts[&c.to_string()] == max)
 }
 
+/// The least common value shared by at least two candidates, else the least common one; ties go
+/// to the first in catalogue order.
+fn rarest<'v>(cands: &[&'v Value]) -> Option<&'v Value> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for c in cands {
+        *counts.entry(c.to_string()).or_default() += 1;
+    }
+    let shared = counts.values().copied().filter(|n| *n >= 2).min();
+    let want = shared.or_else(|| counts.values().copied().min())?;
+    cands.iter().copied().find(|c| counts[&c.to_string()] == want)
+}
+
 fn pick<'v>(prefer: Prefer, cands: &[&'v Value]) -> Option<&'v Value> {
     match prefer {
         Prefer::First => cands.first().copied(),
@@ -86,6 +98,16 @@ fn pick<'v>(prefer: Prefer, cands: &[&'v Value]) -> Option<&'v Value> {
             sorted.get(sorted.len() / 2).copied()
         }
         Prefer::MostCommon => most_common(cands),
+        Prefer::Rarest => rarest(cands),
+        Prefer::NearMax | Prefer::NearMin => {
+            let mut sorted: Vec<&Value> = cands.to_vec();
+            sorted.sort_by(|a, b| crate::checks::compare_values(a, b));
+            sorted.dedup();
+            if prefer == Prefer::NearMax {
+                sorted.reverse();
+            }
+            sorted.get(2.min(sorted.len().saturating_sub(1))).copied()
+        }
         Prefer::CaseVariant => cands
             .iter()
             .copied()
@@ -138,5 +160,18 @@ mod tests {
             .filter(|v| !v.is_null())
             .collect();
         assert_eq!(pick(Prefer::Median, &sizes), Some(&json!(20)));
+        assert_eq!(
+            pick(Prefer::NearMax, &sizes),
+            Some(&json!(10)),
+            "third largest of 30, 20, 10"
+        );
+        assert_eq!(pick(Prefer::NearMin, &sizes), Some(&json!(30)));
+        let statuses: Vec<Value> = ["a", "a", "a", "q", "q", "x"].iter().map(|s| json!(s)).collect();
+        let refs: Vec<&Value> = statuses.iter().collect();
+        assert_eq!(
+            pick(Prefer::Rarest, &refs),
+            Some(&json!("q")),
+            "the rarest value two items share"
+        );
     }
 }

@@ -98,6 +98,7 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         max_pages: plan.budgets.max_pages,
         snapshots: Some(plan.snapshots.clone()),
         redactor: redactor.clone(),
+        walks: plan.budgets.walks,
         identity: super::IdentityContext {
             main_project_id: plan.main.facts.as_ref().and_then(|f| f.project_id.clone()),
             other_project_id: plan.other.as_ref().and_then(|o| o.facts.as_ref()?.project_id.clone()),

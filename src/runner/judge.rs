@@ -6,8 +6,9 @@
 
 use serde_json::Value;
 
+use super::windows::{PartExpect, WalkRun};
 use super::{
-    RunContext, budget_skip, describe_alternatives, exchange_evidence, is_budget, node_ref, request_path, walk_evidence,
+    RunContext, budget_skip, describe_alternatives, exchange_evidence, is_budget, node_ref, request_path, run_evidence,
 };
 use crate::checks::{self, Findings, Net, Subject};
 use crate::exec::{Catalogue, Exchange, Walk};
@@ -27,10 +28,6 @@ pub(super) struct Judge<'a> {
     /// The discovered catalogue, when the case is judged with it.
     pub catalogue: Option<&'a Catalogue>,
     pub net: &'a Net<'a>,
-    /// For a complete walk: the unpaged list of its query, read before the walk.
-    pub reference_before: Option<std::sync::Arc<Catalogue>>,
-    /// Why that list could not be read.
-    pub reference_error: Option<String>,
 }
 
 /// No verdict: the catalogue moved while the case ran; the findings and both observations stay.
@@ -50,9 +47,9 @@ impl Judge<'_> {
         &self.lc.case
     }
 
-    fn evidence(&self, exchange: &Exchange, walk: Option<&Walk>) -> Evidence {
+    fn evidence(&self, exchange: &Exchange, walk: Option<&WalkRun>) -> Evidence {
         match walk {
-            Some(w) => walk_evidence(w, Some(exchange)),
+            Some(w) => run_evidence(w, exchange),
             None => Evidence {
                 exchanges: vec![exchange_evidence(exchange)],
                 trace: Vec::new(),
@@ -60,11 +57,13 @@ impl Judge<'_> {
         }
     }
 
-    pub async fn judge(&self, exchange: &Exchange, walk: Option<&Walk>) -> RawOutcome {
+    pub async fn judge(&self, exchange: &Exchange, walk: Option<&WalkRun>) -> RawOutcome {
         let case = self.case();
         let mut evidence = self.evidence(exchange, walk);
         if let Some(w) = walk
-            && matches!(&w.end, crate::exec::WalkEnd::Transport(e) if is_budget(e))
+            && w.parts
+                .iter()
+                .any(|p| matches!(&p.walk.end, crate::exec::WalkEnd::Transport(e) if is_budget(e)))
         {
             return budget_skip().into();
         }
@@ -115,7 +114,7 @@ impl Judge<'_> {
                 Some(_) => {
                     let bad: Vec<String> = walk
                         .into_iter()
-                        .flat_map(|w| w.pages.iter().enumerate())
+                        .flat_map(|w| w.pages().enumerate())
                         .filter(|(_, p)| !p.schema_errors.is_empty())
                         .map(|(n, p)| format!("page {}: {}", n + 1, p.schema_errors.join("; ")))
                         .collect();
@@ -132,31 +131,85 @@ impl Judge<'_> {
             findings.extend(found.at(&at).level(level));
         }
 
-        if let (Some(w), Some(spec)) = (walk, &case.walk)
+        if let (Some(run), Some(spec)) = (walk, &case.walk)
             && is_walk_page
         {
             let at = node_ref(self.lc, self.lc.pos, "walk");
-            let conforming_pages = match &w.end {
-                crate::exec::WalkEnd::Budget { .. } => Some(self.conforming_pages(exchange, w).await),
-                _ => None,
-            };
-            let reference = self
-                .reference_before
-                .clone()
-                .filter(|_| spec.complete && w.is_complete());
-            let mut walk_findings = checks::walk_properties(
-                w,
-                spec,
-                self.profile,
-                &exchange.request,
-                reference.as_deref(),
-                conforming_pages,
-            )
-            .at(&at);
-            if let Some(e) = &self.reference_error
+            for part in &run.parts {
+                let w = &part.walk;
+                let first = w.first().map_or(&exchange.request, |p| &p.exchange.request);
+                let conforming_pages = match (&w.end, &part.expect) {
+                    (crate::exec::WalkEnd::Budget { .. }, PartExpect::Whole | PartExpect::Nothing { .. }) => {
+                        Some(self.conforming_pages(exchange, w).await)
+                    }
+                    _ => None,
+                };
+                let reference = run.reference.clone().filter(|_| w.is_complete());
+                let expect = match &part.expect {
+                    PartExpect::Whole => reference
+                        .as_deref()
+                        .map_or(checks::WalkExpect::Nothing, checks::WalkExpect::Whole),
+                    PartExpect::Nothing { .. } => checks::WalkExpect::Nothing,
+                    PartExpect::Window {
+                        ids,
+                        complete,
+                        must_end,
+                        ..
+                    } => checks::WalkExpect::Window {
+                        ids,
+                        complete: *complete,
+                        must_end: *must_end,
+                    },
+                };
+                let mut part_findings =
+                    checks::walk_properties(w, spec, self.profile, first, &expect, conforming_pages);
+                // A walk cut on purpose (a long answer whose checks hold on a part) is no error.
+                if matches!(part.expect, PartExpect::Nothing { window: true })
+                    && matches!(w.end, crate::exec::WalkEnd::Budget { .. })
+                {
+                    part_findings.errors.retain(|f| f.check != "walk: budget");
+                }
+                if let Some(label) = &part.label {
+                    for f in part_findings.broken.iter_mut().chain(part_findings.errors.iter_mut()) {
+                        f.message = format!("{} (window: {label})", f.message);
+                    }
+                }
+                let mut part_findings = part_findings.at(&at);
+                // A list that disagrees with what was read before the walk may mean the
+                // catalogue moved (another tenant uploaded or deleted an image): read it again.
+                let mismatch = part_findings
+                    .broken
+                    .iter()
+                    .any(|f| f.check == "walk: complete" || f.check == "walk: window");
+                let from_list = matches!(
+                    part.expect,
+                    PartExpect::Whole | PartExpect::Window { from_list: true, .. }
+                );
+                if mismatch
+                    && from_list
+                    && let Some(before) = &run.reference
+                    && let Some(now) = self.read_again(exchange).await
+                {
+                    let walked = checks::walk_ids(w, self.profile);
+                    if matches!(part.expect, PartExpect::Whole) && walked == now.id_strings() {
+                        part_findings.broken.retain(|f| f.check != "walk: complete");
+                    } else if now.ids != before.ids {
+                        let why = format!(
+                            "the catalogue changed during the walk: the unpaged list had {} item(s) before ({}) and {} after ({}); the walk matches neither",
+                            before.ids.len(),
+                            checks::short_ids(&before.ids),
+                            now.ids.len(),
+                            checks::short_ids(&now.ids)
+                        );
+                        return inconclusive(case, why, part_findings.broken, evidence);
+                    }
+                }
+                findings.extend(part_findings);
+            }
+            if let Some(e) = &run.reference_error
                 && spec.complete
             {
-                walk_findings.errors.push(
+                findings.errors.push(
                     Finding::new(
                         "walk: complete",
                         format!("the unpaged reference list could not be read: {e}"),
@@ -164,57 +217,47 @@ impl Judge<'_> {
                     .at(&at),
                 );
             }
-            // A union that disagrees with the list read before the walk may mean the catalogue
-            // moved (another tenant uploaded or deleted an image): read it again after. A walk
-            // that equals the list as it is now is right; if the list changed, no verdict.
-            if let Some(before) = &reference
-                && walk_findings.broken.iter().any(|f| f.check == "walk: complete")
-                && let Some(now) = self.read_again(exchange).await
-            {
-                let walked = checks::walk_ids(w, self.profile);
-                if walked == now.id_strings() {
-                    walk_findings.broken.retain(|f| f.check != "walk: complete");
-                } else if now.ids != before.ids {
-                    let why = format!(
-                        "the catalogue changed during the walk: the unpaged list had {} item(s) before ({}) and {} after ({}); the walk matches neither",
-                        before.ids.len(),
-                        checks::short_ids(&before.ids),
-                        now.ids.len(),
-                        checks::short_ids(&now.ids)
-                    );
-                    return inconclusive(case, why, walk_findings.broken, evidence);
-                }
-            }
-            findings.extend(walk_findings);
         }
 
-        let items: Option<Vec<&Value>> = match walk {
-            Some(w) if is_walk_page => Some(w.items().collect()),
-            _ => body
-                .and_then(|b| b.pointer(&self.profile.items))
-                .and_then(Value::as_array)
-                .map(|a| a.iter().collect()),
-        };
-        let subject = Subject {
-            profile: self.profile,
-            request: &exchange.request,
-            response,
-            body,
-            items,
-            vars: self.vars,
-            catalogue: self.catalogue,
+        // The items the checks see: the answer's, or each part of a walk in turn (the windows
+        // of a long walk are separate stretches of the list: an order holds within each).
+        let item_sets: Vec<Option<Vec<&Value>>> = match walk {
+            Some(w) if is_walk_page => w.parts.iter().map(|p| Some(p.walk.items().collect())).collect(),
+            _ => vec![
+                body.and_then(|b| b.pointer(&self.profile.items))
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().collect()),
+            ],
         };
         let alt_level = alt.value.level.unwrap_or(case.level);
-        for (n, entry) in alt.value.checks.iter().enumerate() {
-            let key = format!("{alt_key}.checks[{n}].{}", entry.value.check.name());
-            let at = node_ref(self.lc, Pos::from_yaml(&entry.defined), &key);
-            let level = entry.value.level.unwrap_or(alt_level);
-            findings.extend(
-                checks::run(&entry.value.check, &subject, self.net)
+        let mut seen: std::collections::HashSet<(String, String)> = Default::default();
+        for items in item_sets {
+            let subject = Subject {
+                profile: self.profile,
+                request: &exchange.request,
+                response,
+                body,
+                items,
+                vars: self.vars,
+                catalogue: self.catalogue,
+            };
+            for (n, entry) in alt.value.checks.iter().enumerate() {
+                let key = format!("{alt_key}.checks[{n}].{}", entry.value.check.name());
+                let at = node_ref(self.lc, Pos::from_yaml(&entry.defined), &key);
+                let level = entry.value.level.unwrap_or(alt_level);
+                let mut found = checks::run(&entry.value.check, &subject, self.net)
                     .await
                     .at(&at)
-                    .level(level),
-            );
+                    .level(level);
+                // The same finding from two windows is said once.
+                found
+                    .broken
+                    .retain(|f| seen.insert((f.check.clone(), f.message.clone())));
+                found
+                    .errors
+                    .retain(|f| seen.insert((f.check.clone(), f.message.clone())));
+                findings.extend(found);
+            }
         }
         for extra in &findings.exchanges {
             evidence.exchanges.push(exchange_evidence(extra));

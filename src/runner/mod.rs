@@ -11,10 +11,12 @@ mod execute;
 mod fields;
 mod judge;
 mod request;
+mod windows;
 
 pub use evidence::exchange_evidence;
 pub use execute::{ExecError, Executed, execute, record};
 pub use fields::projections;
+pub use windows::WalkConfig;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -23,7 +25,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::checks::Net;
-use crate::exec::{Catalogue, Discovery, Exchange, HttpClient, Walk, Walker};
+use crate::exec::{Discovery, Exchange, HttpClient, Walk};
 use crate::loader::{LoadedCase, SchemaSet};
 use crate::model::{Case, Check, EndpointKind, Need, Profile, TenantInPath};
 use crate::policy::RawOutcome;
@@ -46,6 +48,8 @@ pub struct RunContext {
     /// Applied to snapshots (reports apply it to everything else).
     pub redactor: crate::redact::Redactor,
     pub identity: IdentityContext,
+    /// How long walks are cut into windows.
+    pub walks: windows::WalkConfig,
 }
 
 /// How the alternatives read in a failure report.
@@ -84,6 +88,18 @@ fn judged_with_catalogue(case: &Case) -> bool {
                 )
             })
         })
+}
+
+/// Whether the case's checks need a walk's whole answer (an oracle, a count), not a part.
+fn needs_whole_answer(case: &Case) -> bool {
+    case.expect.iter().any(|a| {
+        a.value.checks.iter().any(|c| {
+            matches!(
+                &c.value.check,
+                Check::MatchesCatalogue(_) | Check::DisjointFromCatalogue(_) | Check::Count(_) | Check::SameIdsAs(_)
+            )
+        })
+    })
 }
 
 /// What the run knows of its identities, for the built-in variables and the `needs` on them.
@@ -277,34 +293,15 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
         discovery: &ctx.discovery,
         max_pages: ctx.max_pages,
     };
-    let mut judge = judge::Judge {
+    let judge = judge::Judge {
         ctx,
         lc,
         profile,
         vars: &vars,
         catalogue: catalogue.as_deref().filter(|_| judged_with),
         net: &net,
-        reference_before: None,
-        reference_error: None,
     };
     if let Some(walk_spec) = &case.walk {
-        // The reference of a complete walk is read before it: a catalogue that moves during the
-        // walk then shows as a difference between before and after, not as a server's fault.
-        if walk_spec.complete {
-            let pairs = crate::exec::query_pairs(&request.url);
-            let path = request_path(endpoint, &request.url);
-            match ctx
-                .discovery
-                .unpaged(&ctx.client, profile, endpoint, Some(&path), &pairs, false)
-                .await
-            {
-                Ok(c) => judge.reference_before = Some(c),
-                Err(w) if matches!(&w.end, crate::exec::WalkEnd::Transport(e) if is_budget(e)) => {
-                    return budget_skip().into();
-                }
-                Err(w) => judge.reference_error = Some(w.describe_end()),
-            }
-        }
         // The walker validates each page against the schema of the 2xx alternative.
         let validator = case
             .expect
@@ -313,21 +310,25 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
             .and_then(|a| a.value.schema.as_ref())
             .and_then(|s| ctx.schemas.get(&s.value))
             .map(|v| &**v);
-        let walker = Walker {
-            client: &ctx.client,
+        let input = windows::WalkInput {
+            ctx,
             profile,
             endpoint,
-            max_pages: walk_spec
-                .max_pages
-                .unwrap_or_else(|| page_budget(ctx.max_pages, profile, &request, catalogue.as_deref())),
+            request: &request,
+            spec: walk_spec,
             validator,
+            case_id: lc.id(),
+            needs_whole: needs_whole_answer(case),
         };
-        let walk = walker.walk(request.clone()).await;
-        let Some(first) = walk.first() else {
+        let run = input.run().await;
+        if run.reference_error.is_some() && ctx.client.budget_spent() {
+            return budget_skip().into();
+        }
+        let Some(first) = run.first() else {
             return Outcome::error(Finding::new("walk", "no page was read"), Evidence::default()).into();
         };
         let exchange = first.exchange.clone();
-        judge.judge(&exchange, Some(&walk)).await
+        judge.judge(&exchange, Some(&run)).await
     } else {
         let exchange = ctx.client.send(request).await;
         judge.judge(&exchange, None).await
@@ -340,24 +341,19 @@ fn request_path(endpoint: &Url, url: &Url) -> String {
     url.path().strip_prefix(prefix).unwrap_or(url.path()).to_string()
 }
 
-/// The page budget of a walk: the run's budget, raised when the discovered catalogue needs more
-/// pages at the request's limit (2000 images at limit=1 are 2001 pages on a conforming server).
-/// The margin covers a catalogue that grows during the run.
-fn page_budget(
-    max_pages: usize,
-    profile: &Profile,
-    request: &crate::exec::RequestSpec,
-    catalogue: Option<&Catalogue>,
-) -> usize {
-    let limit = crate::exec::query_pairs(&request.url)
-        .into_iter()
-        .rfind(|(k, _)| *k == profile.limit_param)
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
-        .filter(|l| *l > 0);
-    match (catalogue, limit) {
-        (Some(c), Some(l)) => max_pages.max(2 * c.ids.len().div_ceil(l) + 10),
-        _ => max_pages,
+/// Evidence of a case's walk: each part's first (and last) exchange, and the trace of every
+/// page, window by window.
+fn run_evidence(run: &windows::WalkRun, first: &Exchange) -> Evidence {
+    let mut out = Evidence::default();
+    for (n, part) in run.parts.iter().enumerate() {
+        let e = walk_evidence(&part.walk, (n == 0).then_some(first));
+        out.exchanges.extend(e.exchanges);
+        out.trace.extend(e.trace.into_iter().map(|mut t| {
+            t.window = part.label.clone();
+            t
+        }));
     }
+    out
 }
 
 /// Evidence of a walk: the first exchange (and the last, when the walk ended elsewhere), plus

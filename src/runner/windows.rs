@@ -1,0 +1,371 @@
+//! Walking a case's list: whole when it is short, in windows when it is long, so that a walk's
+//! cost grows with the number of cases, not with the catalogue.
+//!
+//! A `limit=1` walk over 100 000 images proves nothing a window of it does not. A long walk is
+//! checked in up to three windows of a few pages each: from the start, from a marker chosen
+//! deterministically from the run's seed and the case's id, and — where the list's order is
+//! known — from a marker near the end, which must reach the last page. Each window is compared
+//! with the list after its start: no duplicate, no gap, the order kept, strictly after the
+//! marker. Completeness of the whole collection is proven once per family, by discovery and
+//! by the case marked `walk: {whole: true}`.
+
+use std::sync::Arc;
+
+use url::Url;
+
+use super::RunContext;
+use crate::exec::{Catalogue, RequestSpec, Walk, Walker, query_pairs};
+use crate::model::{Profile, WalkSpec};
+
+/// How long walks are cut into windows.
+#[derive(Clone, Copy, Debug)]
+pub struct WalkConfig {
+    /// Pages per window.
+    pub window_pages: usize,
+    /// A walk expected to take more pages than this is checked in windows.
+    pub full_pages: usize,
+    /// Chooses the windows' markers; printed with the run so a window can be walked again.
+    pub seed: u64,
+}
+
+impl Default for WalkConfig {
+    fn default() -> Self {
+        WalkConfig {
+            window_pages: 5,
+            full_pages: 60,
+            seed: 0,
+        }
+    }
+}
+
+/// What one part of a walk is compared with.
+#[derive(Debug)]
+pub enum PartExpect {
+    /// Nothing (`complete: false`); `window` says whether the walk was cut at the suite's page
+    /// budget on purpose (a long answer whose checks hold on a part of it).
+    Nothing { window: bool },
+    /// The union equals the reference list.
+    Whole,
+    /// A window: see `checks::WalkExpect::Window`.
+    Window {
+        ids: Vec<String>,
+        complete: bool,
+        must_end: bool,
+        /// The ids came from a list read before (the reference or the catalogue) rather than
+        /// from the window's own reference page: a difference may be the catalogue moving.
+        from_list: bool,
+    },
+}
+
+#[derive(Debug)]
+pub struct Part {
+    /// `start`, `middle from marker M`, `end from marker M`; `None` for a whole walk.
+    pub label: Option<String>,
+    pub walk: Walk,
+    pub expect: PartExpect,
+}
+
+/// A case's walk: its parts, and the reference list of a whole walk.
+#[derive(Debug)]
+pub struct WalkRun {
+    pub parts: Vec<Part>,
+    pub reference: Option<Arc<Catalogue>>,
+    /// Why the reference could not be read.
+    pub reference_error: Option<String>,
+}
+
+impl WalkRun {
+    pub fn pages(&self) -> impl Iterator<Item = &crate::exec::Page> {
+        self.parts.iter().flat_map(|p| p.walk.pages.iter())
+    }
+    pub fn first(&self) -> Option<&crate::exec::Page> {
+        self.parts.first().and_then(|p| p.walk.first())
+    }
+}
+
+/// What walking needs of the case.
+pub struct WalkInput<'a> {
+    pub ctx: &'a RunContext,
+    pub profile: &'a Profile,
+    pub endpoint: &'a Url,
+    pub request: &'a RequestSpec,
+    pub spec: &'a WalkSpec,
+    pub validator: Option<&'a jsonschema::Validator>,
+    /// The case's id, for choosing its windows.
+    pub case_id: &'a str,
+    /// Whether the case's checks need the whole answer (an oracle, a count).
+    pub needs_whole: bool,
+}
+
+fn limit_of(profile: &Profile, request: &RequestSpec) -> Option<usize> {
+    query_pairs(&request.url)
+        .into_iter()
+        .rfind(|(k, _)| *k == profile.limit_param)
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .filter(|l| *l > 0)
+}
+
+/// The request with `marker` set (replacing any) and, if given, the limit replaced.
+fn with_marker(profile: &Profile, request: &RequestSpec, marker: Option<&str>, limit: Option<u64>) -> RequestSpec {
+    let mut pairs: Vec<(String, String)> = query_pairs(&request.url)
+        .into_iter()
+        .filter(|(k, _)| {
+            (marker.is_none() || *k != profile.marker_param) && (limit.is_none() || *k != profile.limit_param)
+        })
+        .collect();
+    if let Some(l) = limit {
+        pairs.push((profile.limit_param.clone(), l.to_string()));
+    }
+    if let Some(m) = marker {
+        pairs.push((profile.marker_param.clone(), m.to_string()));
+    }
+    let mut url = request.url.clone();
+    url.set_query(None);
+    if !pairs.is_empty() {
+        url.set_query(Some(&crate::exec::encode(&pairs)));
+    }
+    RequestSpec { url, ..request.clone() }
+}
+
+/// FNV-1a of the seed and the case's id: the same run seed chooses the same windows.
+fn choice(seed: u64, case_id: &str, salt: &str) -> u64 {
+    seed.to_le_bytes()
+        .iter()
+        .chain(case_id.as_bytes())
+        .chain(salt.as_bytes())
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
+impl WalkInput<'_> {
+    fn walker(&self, max_pages: usize) -> Walker<'_> {
+        Walker {
+            client: &self.ctx.client,
+            profile: self.profile,
+            endpoint: self.endpoint,
+            max_pages,
+            validator: self.validator,
+        }
+    }
+
+    /// Whether the query only pages and orders the list (no filter).
+    fn unfiltered(&self) -> (bool, bool) {
+        let pairs = query_pairs(&self.request.url);
+        let p = self.profile;
+        let filtered = pairs
+            .iter()
+            .any(|(k, _)| *k != p.limit_param && *k != p.marker_param && !p.sort_params.contains(k));
+        let sorted = pairs.iter().any(|(k, _)| p.sort_params.contains(k));
+        (!filtered, sorted)
+    }
+
+    fn path(&self) -> String {
+        super::request_path(self.endpoint, &self.request.url)
+    }
+
+    async fn reference(&self) -> Result<Arc<Catalogue>, String> {
+        let pairs = query_pairs(&self.request.url);
+        self.ctx
+            .discovery
+            .unpaged(
+                &self.ctx.client,
+                self.profile,
+                self.endpoint,
+                Some(&self.path()),
+                &pairs,
+                false,
+            )
+            .await
+            .map_err(|w| w.describe_end())
+    }
+
+    /// The first page (at the large limit) of the list after `marker`: the ids a window from
+    /// there must start with, and whether they are all that follows.
+    async fn page_after(&self, marker: Option<&str>) -> Option<(Vec<String>, bool)> {
+        let request = with_marker(self.profile, self.request, marker, Some(self.profile.large_limit));
+        let x = self.ctx.client.send(request).await;
+        let body = x.response().filter(|r| (200..300).contains(&r.status))?.json().ok()?;
+        let items = body.pointer(&self.profile.items)?.as_array()?;
+        let ids = crate::checks::ids(items.iter(), &self.profile.id);
+        let last = matches!(crate::exec::next_link(&body, &self.profile.next), Ok(None));
+        Some((ids, last))
+    }
+
+    /// Walks the case's list, whole or in windows.
+    pub async fn run(&self) -> WalkRun {
+        let cfg = self.ctx.walks;
+        let limit = limit_of(self.profile, self.request);
+        let per_page = limit.unwrap_or(1);
+        let (unfiltered, sorted) = self.unfiltered();
+        let catalogue_order = unfiltered && !sorted && self.path() == self.profile.list_path;
+
+        if !self.spec.complete {
+            // Nothing to compare: walk up to the suite's budget. A long answer whose checks hold
+            // on a part of it is cut on purpose; one whose checks need all of it is read whole,
+            // at the largest page when the case sets no limit (it tests a filter, not paging).
+            let budget = self.spec.max_pages.unwrap_or(if self.needs_whole {
+                self.ctx.max_pages
+            } else {
+                cfg.full_pages
+            });
+            let request = if self.needs_whole && limit.is_none() {
+                with_marker(self.profile, self.request, None, Some(self.profile.large_limit))
+            } else {
+                self.request.clone()
+            };
+            let walk = self.walker(budget).walk(request).await;
+            let window = !self.needs_whole && self.spec.max_pages.is_none();
+            return single(walk, PartExpect::Nothing { window }, None, None);
+        }
+
+        // How long the list is: the catalogue for an unfiltered query, else its reference.
+        let catalogue = if unfiltered {
+            self.ctx
+                .discovery
+                .unpaged(&self.ctx.client, self.profile, self.endpoint, None, &[], true)
+                .await
+                .ok()
+        } else {
+            None
+        };
+        let long = |n: usize| n.div_ceil(per_page) + 2 > cfg.full_pages;
+        let mut reference = None;
+        let mut reference_error = None;
+        let known_short = catalogue.as_ref().is_some_and(|c| !long(c.len()));
+        if self.spec.whole || !unfiltered || known_short || catalogue.is_none() || catalogue_order {
+            match self.reference().await {
+                Ok(r) => reference = Some(r),
+                Err(e) => reference_error = Some(e),
+            }
+        }
+        let items = reference
+            .as_ref()
+            .map(|r| r.len())
+            .or(catalogue.as_ref().map(|c| c.len()));
+        let windowed = !self.spec.whole && self.spec.max_pages.is_none() && items.is_some_and(long);
+        if !windowed {
+            let budget = self.spec.max_pages.unwrap_or_else(|| {
+                items.map_or(self.ctx.max_pages, |n| {
+                    self.ctx.max_pages.max(2 * n.div_ceil(per_page) + 10)
+                })
+            });
+            let walk = self.walker(budget).walk(self.request.clone()).await;
+            return single(walk, PartExpect::Whole, reference, reference_error);
+        }
+
+        // Windows. The order is known when the reference (or the catalogue) was read.
+        let order: Option<Vec<String>> = reference.as_ref().map(|r| r.id_strings());
+        let k = cfg.window_pages;
+        let mut parts = Vec::new();
+        let start = self.walker(k).walk(self.request.clone()).await;
+        let observed = limit.unwrap_or_else(|| start.first().map_or(1, |p| p.count.max(1)));
+        let expect = match &order {
+            Some(o) => PartExpect::Window {
+                ids: o.clone(),
+                complete: true,
+                must_end: false,
+                from_list: true,
+            },
+            None => self.page_expect(None).await,
+        };
+        let start_failed = !matches!(
+            start.end,
+            crate::exec::WalkEnd::Finished | crate::exec::WalkEnd::Budget { .. }
+        );
+        parts.push(Part {
+            label: Some("start".into()),
+            walk: start,
+            expect,
+        });
+        if start_failed {
+            return WalkRun {
+                parts,
+                reference,
+                reference_error,
+            };
+        }
+        let total = items.unwrap_or(0);
+        // A marker past the start window and before the end window.
+        let span = k * observed;
+        let candidates: Vec<String> = match &order {
+            Some(o) => o.clone(),
+            None => catalogue.as_ref().map(|c| c.id_strings()).unwrap_or_default(),
+        };
+        if candidates.len() > 2 * span + 1 {
+            let lo = span;
+            let hi = candidates.len() - span - 1;
+            let at = lo + (choice(cfg.seed, self.case_id, "middle") as usize) % (hi - lo).max(1);
+            let marker = candidates[at].clone();
+            let expect = match &order {
+                Some(o) => PartExpect::Window {
+                    ids: o[at + 1..].to_vec(),
+                    complete: true,
+                    must_end: false,
+                    from_list: true,
+                },
+                None => self.page_expect(Some(&marker)).await,
+            };
+            let walk = self
+                .walker(k)
+                .walk(with_marker(self.profile, self.request, Some(&marker), None))
+                .await;
+            parts.push(Part {
+                label: Some(format!("middle, from marker {marker}")),
+                walk,
+                expect,
+            });
+        }
+        // The end: only where the order is known; it must reach the last page.
+        if let Some(o) = &order
+            && total > (k - 1) * observed + 1
+        {
+            let at = total - 1 - (k - 1) * observed;
+            let marker = o[at].clone();
+            let walk = self
+                .walker(k + 1)
+                .walk(with_marker(self.profile, self.request, Some(&marker), None))
+                .await;
+            parts.push(Part {
+                label: Some(format!("end, from marker {marker}")),
+                walk,
+                expect: PartExpect::Window {
+                    ids: o[at + 1..].to_vec(),
+                    complete: true,
+                    must_end: true,
+                    from_list: true,
+                },
+            });
+        }
+        WalkRun {
+            parts,
+            reference,
+            reference_error,
+        }
+    }
+
+    /// A window's expectation from its own reference page (the list's order is not known).
+    async fn page_expect(&self, marker: Option<&str>) -> PartExpect {
+        match self.page_after(marker).await {
+            Some((ids, complete)) => PartExpect::Window {
+                ids,
+                complete,
+                must_end: false,
+                from_list: false,
+            },
+            None => PartExpect::Nothing { window: true },
+        }
+    }
+}
+
+fn single(walk: Walk, expect: PartExpect, reference: Option<Arc<Catalogue>>, error: Option<String>) -> WalkRun {
+    WalkRun {
+        parts: vec![Part {
+            label: None,
+            walk,
+            expect,
+        }],
+        reference,
+        reference_error: error,
+    }
+}
