@@ -299,6 +299,10 @@ pub struct RunArgs {
     /// Inject a named bug into the embedded mock (repeatable; see `imgconform mock --list-quirks`).
     #[arg(long, value_name = "NAME")]
     pub mock_quirk: Vec<crate::mock::Quirk>,
+    /// Switch the embedded mock to a conforming variant the suite must pass (repeatable; see
+    /// `imgconform mock --list-variants`).
+    #[arg(long, value_name = "NAME")]
+    pub mock_variant: Vec<crate::mock::Variant>,
     /// Make the embedded mock wait this long before every answer (benchmarks).
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub mock_latency_ms: u64,
@@ -320,7 +324,11 @@ pub struct MockArgs {
     /// Inject a named bug (repeatable).
     #[arg(long, value_name = "NAME")]
     pub quirk: Vec<crate::mock::Quirk>,
-    /// The Keystone user of the mock's /identity (a second user `alt` / `alt-password` exists too).
+    /// Switch to a conforming variant: another legitimate behaviour (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub variant: Vec<crate::mock::Variant>,
+    /// The Keystone user of the mock's /identity (users `alt` / `alt-password` and `admin` /
+    /// `admin-password` exist too).
     #[arg(long, default_value = crate::mock::DEFAULT_USER, value_name = "USER")]
     pub user: String,
     /// The user's password.
@@ -335,6 +343,9 @@ pub struct MockArgs {
     /// List the quirks and what each breaks, then exit.
     #[arg(long)]
     pub list_quirks: bool,
+    /// List the conforming variants and what makes each legal, then exit.
+    #[arg(long)]
+    pub list_variants: bool,
 }
 
 /// Parses the process arguments.

@@ -2,7 +2,7 @@
 
 use crate::cli::MockArgs;
 use crate::exit_codes;
-use crate::mock::{self, MockConfig, Quirk};
+use crate::mock::{self, MockConfig, Quirk, Variant};
 
 pub fn mock(args: &MockArgs) -> u8 {
     if args.list_quirks {
@@ -13,10 +13,19 @@ pub fn mock(args: &MockArgs) -> u8 {
         super::emit(&text);
         return exit_codes::SUCCESS;
     }
+    if args.list_variants {
+        let text: String = Variant::all()
+            .iter()
+            .map(|v| format!("{:<26} {}  [legal: {}]\n", v.name(), v.description(), v.reference()))
+            .collect();
+        super::emit(&text);
+        return exit_codes::SUCCESS;
+    }
     let config = MockConfig {
         images: args.images,
         token: args.token.clone(),
         quirks: args.quirk.iter().copied().collect(),
+        variants: args.variant.iter().copied().collect(),
         latency: std::time::Duration::from_millis(args.latency_ms),
         user: args.user.clone(),
         password: args.password.clone(),

@@ -15,9 +15,31 @@ pub fn json_response(status: StatusCode, body: &Value) -> Response {
     r
 }
 
+/// The message of a Glance error, kept on its response so that the `plain-text-errors`
+/// variant can write the same error as WebOb's plain text.
+#[derive(Clone, Debug)]
+pub struct GlanceMessage(pub String);
+
 /// A Glance (WebOb) error: JSON with a string `code` when the client accepts JSON, HTML
 /// otherwise.
 pub fn glance(status: StatusCode, message: &str, headers: &HeaderMap) -> Response {
+    let mut r = glance_negotiated(status, message, headers);
+    r.extensions_mut().insert(GlanceMessage(message.to_string()));
+    r
+}
+
+/// WebOb's plain-text error body: `400 Bad Request\n\nmessage`.
+pub fn glance_plain(status: StatusCode, message: &str) -> Response {
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let mut r = (status, format!("{} {reason}\n\n{message}", status.as_u16())).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=UTF-8"),
+    );
+    r
+}
+
+fn glance_negotiated(status: StatusCode, message: &str, headers: &HeaderMap) -> Response {
     let reason = status.canonical_reason().unwrap_or("Error");
     let code = format!("{} {reason}", status.as_u16());
     let wants_json = headers

@@ -16,6 +16,13 @@ use super::images::Image;
 use super::listing;
 use super::quirk::Quirk;
 use super::state::MockState;
+use super::variant::Variant;
+
+/// The provider field every image gets with the `extension-fields` variant (a custom
+/// property: a top-level string, as Glance's permissive schema allows).
+pub const EXTENSION_FIELD: (&str, &str) = ("provider_zone", "zone-a");
+/// The extra top-level key of a list body with the `extension-fields` variant.
+pub const EXTENSION_LIST_KEY: (&str, &str) = ("provider_generated_at", "2026-01-20T00:00:00Z");
 
 /// The viewer of a request, or Glance's 401 (or the 403 of the `invalid-token-403` quirk).
 pub fn authenticate(state: &MockState, headers: &HeaderMap) -> Result<Viewer, Refused> {
@@ -71,7 +78,15 @@ fn list_response(
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Response {
-    match listing::list_as(flavor, viewer, &state.images, query.unwrap_or(""), &state.config.quirks) {
+    let config = &state.config;
+    match listing::list_as(
+        flavor,
+        viewer,
+        &state.images,
+        query.unwrap_or(""),
+        &config.quirks,
+        &config.variants,
+    ) {
         Err(listing::Refusal::BadRequest(msg)) => errors::glance(StatusCode::BAD_REQUEST, &msg, headers),
         Err(listing::Refusal::Forbidden(msg)) => errors::glance(StatusCode::FORBIDDEN, &msg, headers),
         Ok(page) => {
@@ -87,14 +102,21 @@ fn list_response(
             if let Some(next) = page.next {
                 body.insert("next".into(), json!(next));
             }
+            if state.variant(Variant::ExtensionFields) {
+                body.insert(EXTENSION_LIST_KEY.0.into(), json!(EXTENSION_LIST_KEY.1));
+            }
             json_response(StatusCode::OK, &Value::Object(body))
         }
     }
 }
 
-/// The per-image bugs of the quirks that change how an image is written.
+/// The per-image bugs of the quirks that change how an image is written (and the provider
+/// field of the `extension-fields` variant).
 fn quirked(state: &MockState, img: &Image, mut v: Value) -> Value {
     let Value::Object(m) = &mut v else { return v };
+    if state.variant(Variant::ExtensionFields) {
+        m.insert(EXTENSION_FIELD.0.into(), json!(EXTENSION_FIELD.1));
+    }
     if state.quirk(Quirk::SizeAsString)
         && let Some(size) = img.size
     {

@@ -12,6 +12,8 @@ use super::MockConfig;
 pub const PROJECT_ID: &str = "5d2f7c0a9b8e4c1d8a7f6e5d4c3b2a10";
 /// The alt user's project: owner of the images shared with the default project.
 pub const OTHER_PROJECT_ID: &str = "9b8d61f7a2c34e5f8d7c6b5a4f3e2d1c";
+/// The admin user's project.
+pub const ADMIN_PROJECT_ID: &str = "ad0a1b2c3d4e4f5a8b9c0d1e2f3a4b5c";
 /// A project without a user of its own: owner of images only an admin sees.
 pub const THIRD_PROJECT_ID: &str = "3c4d5e6f708192a3b4c5d6e7f8091a2b";
 pub const THIRD_PROJECT: &str = "third";
@@ -26,6 +28,12 @@ pub const ALT_PROJECT: &str = "alt";
 pub const ALT_USER_ID: &str = "a1b2c3d4e5f64a7b8c9d0e1f2a3b4c5d";
 /// The alt user's token: the configured token with this suffix.
 pub const ALT_TOKEN_SUFFIX: &str = "-alt";
+pub const ADMIN_USER: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-password";
+pub const ADMIN_PROJECT: &str = "admin";
+pub const ADMIN_USER_ID: &str = "ad1e2f3a4b5c4d6e8f7a6b5c4d3e2f1a";
+/// The admin user's token: the configured token with this suffix.
+pub const ADMIN_TOKEN_SUFFIX: &str = "-admin";
 pub const APP_CREDENTIAL_ID: &str = "imgconform-app-credential";
 pub const APP_CREDENTIAL_NAME: &str = "imgconform";
 pub const APP_CREDENTIAL_SECRET: &str = "imgconform-app-credential-secret";
@@ -33,7 +41,9 @@ pub const APP_CREDENTIAL_SECRET: &str = "imgconform-app-credential-secret";
 pub const DOMAIN_ID: &str = "default";
 pub const DOMAIN_NAME: &str = "Default";
 
-/// Keystone's role ids (names `member` and `reader`; member implies reader).
+/// Keystone's role ids (names `admin`, `member`, `reader`: admin implies member implies
+/// reader, and a token lists the implied roles too).
+pub const ROLE_ADMIN_ID: &str = "8e9fa0b1c2d34e5f8071829304a5b6c7";
 pub const ROLE_MEMBER_ID: &str = "6f1f1f0e5d4c4b3a92817060504030a1";
 pub const ROLE_READER_ID: &str = "7a2b3c4d5e6f40718293a4b5c6d7e8f9";
 
@@ -57,6 +67,11 @@ impl Identity {
 }
 
 const MEMBER_ROLES: &[(&str, &str)] = &[(ROLE_MEMBER_ID, "member"), (ROLE_READER_ID, "reader")];
+const ADMIN_ROLES: &[(&str, &str)] = &[
+    (ROLE_ADMIN_ID, "admin"),
+    (ROLE_MEMBER_ID, "member"),
+    (ROLE_READER_ID, "reader"),
+];
 
 /// Every identity of one mock.
 #[derive(Clone, Debug)]
@@ -84,8 +99,17 @@ impl Directory {
             roles: MEMBER_ROLES,
             token: format!("{}{ALT_TOKEN_SUFFIX}", config.token),
         };
+        let admin = Identity {
+            user: ADMIN_USER.to_string(),
+            user_id: ADMIN_USER_ID,
+            password: ADMIN_PASSWORD.to_string(),
+            project: ADMIN_PROJECT.to_string(),
+            project_id: ADMIN_PROJECT_ID,
+            roles: ADMIN_ROLES,
+            token: format!("{}{ADMIN_TOKEN_SUFFIX}", config.token),
+        };
         Directory {
-            people: vec![demo, alt],
+            people: vec![demo, alt, admin],
         }
     }
 
@@ -124,5 +148,13 @@ mod tests {
         assert!(d.by_password(None, Some(ALT_USER_ID), ALT_PASSWORD).is_some());
         assert!(d.by_password(Some(ALT_USER), None, DEFAULT_PASSWORD).is_none());
         assert!(!d.default_identity().is_admin());
+        let admin = d
+            .by_password(Some(ADMIN_USER), None, ADMIN_PASSWORD)
+            .expect("the admin user");
+        assert!(admin.is_admin() && admin.project_id == ADMIN_PROJECT_ID);
+        assert_eq!(
+            admin.token,
+            format!("{}{ADMIN_TOKEN_SUFFIX}", super::super::DEFAULT_TOKEN)
+        );
     }
 }

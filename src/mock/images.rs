@@ -4,9 +4,11 @@
 //! equal timestamps).
 //!
 //! Besides the `n` generated images there are a few fixed ones that the default identity's
-//! default list never shows (hidden images, pending and rejected shares): they let clients and
-//! cases exercise `os_hidden`, `member_status` and the members API without changing what the
-//! default list, its snapshots and the suite's discovered catalogue hold.
+//! default list never shows (hidden images, pending and rejected shares, other projects'
+//! private and community images, deleted images): they let clients and cases exercise
+//! `os_hidden`, `member_status`, the members API, other identities and the
+//! `deleted-in-changes-since` variant without changing what the default list, its snapshots
+//! and the suite's discovered catalogue hold.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +16,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
 use super::content::{Content, Digests};
-pub use super::identity::{OTHER_PROJECT_ID, PROJECT_ID};
+pub use super::identity::{OTHER_PROJECT_ID, PROJECT_ID, THIRD_PROJECT_ID};
 
 /// A project's membership of a shared image, as Glance's members API shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -465,26 +467,74 @@ fn fill_digests(images: &mut [Image]) {
     });
 }
 
-/// The fixed images beside the generated ones, none of them in the default project's default
-/// list: (name, owner, visibility, os_hidden, the default project's membership).
-const EXTRAS: &[(&str, &str, &str, bool, Option<MemberStatus>)] = &[
-    ("demo-hidden", PROJECT_ID, "private", true, None),
-    ("public-hidden", OTHER_PROJECT_ID, "public", true, None),
-    (
-        "alt-shared-to-demo-pending",
-        OTHER_PROJECT_ID,
-        "shared",
-        false,
-        Some(MemberStatus::Pending),
-    ),
-    (
-        "alt-shared-to-demo-rejected",
-        OTHER_PROJECT_ID,
-        "shared",
-        false,
-        Some(MemberStatus::Rejected),
-    ),
+/// One fixed image beside the generated ones.
+struct Extra {
+    name: &'static str,
+    owner: &'static str,
+    visibility: &'static str,
+    os_hidden: bool,
+    /// The default project's membership of a share.
+    membership: Option<MemberStatus>,
+    /// Deleted this many days before [`mock_clock`] (status `deleted`, updated then).
+    deleted_days_ago: Option<i64>,
+}
+
+const fn extra(name: &'static str, owner: &'static str, visibility: &'static str) -> Extra {
+    Extra {
+        name,
+        owner,
+        visibility,
+        os_hidden: false,
+        membership: None,
+        deleted_days_ago: None,
+    }
+}
+
+const fn deleted(name: &'static str, days: i64) -> Extra {
+    Extra {
+        deleted_days_ago: Some(days),
+        ..extra(name, PROJECT_ID, "private")
+    }
+}
+
+/// The fixed images, none of them in the default project's default list: hidden images,
+/// shares the default project has not accepted, other projects' private and community images
+/// (an admin lists the private ones), and images deleted recently (shown only by the
+/// `deleted-in-changes-since` variant) or long ago (never shown).
+const EXTRAS: &[Extra] = &[
+    Extra {
+        os_hidden: true,
+        ..extra("demo-hidden", PROJECT_ID, "private")
+    },
+    Extra {
+        os_hidden: true,
+        ..extra("public-hidden", OTHER_PROJECT_ID, "public")
+    },
+    Extra {
+        membership: Some(MemberStatus::Pending),
+        ..extra("alt-shared-to-demo-pending", OTHER_PROJECT_ID, "shared")
+    },
+    Extra {
+        membership: Some(MemberStatus::Rejected),
+        ..extra("alt-shared-to-demo-rejected", OTHER_PROJECT_ID, "shared")
+    },
+    extra("alt-private", OTHER_PROJECT_ID, "private"),
+    extra("third-private", THIRD_PROJECT_ID, "private"),
+    extra("third-community", THIRD_PROJECT_ID, "community"),
+    deleted("demo-deleted-yesterday", 1),
+    deleted("demo-deleted-last-week", 6),
+    deleted("demo-deleted-3-weeks-ago", 20),
+    deleted("demo-deleted-long-ago", 45),
 ];
+
+/// The mock's fixed "now" for rules relative to the present (the 30 days of
+/// `deleted-in-changes-since`): a fixed instant, so that the answers never depend on the day
+/// the mock runs. It is after every timestamp of the default catalogue.
+pub fn mock_clock() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 20, 0, 0, 0)
+        .single()
+        .expect("a valid date")
+}
 
 /// Positions of the extras for their properties and bytes: far from any generated position.
 const EXTRA_BASE: usize = 1 << 40;
@@ -499,18 +549,27 @@ pub fn extras() -> Vec<Image> {
     let mut out: Vec<Image> = EXTRAS
         .iter()
         .enumerate()
-        .map(|(k, &(name, owner, visibility, os_hidden, membership))| {
+        .map(|(k, e)| {
             let i = EXTRA_BASE + k;
-            let created_at = base + Duration::hours(k as i64) + Duration::seconds((rng.next() % 3000) as i64);
+            let mut created_at = base + Duration::hours(k as i64) + Duration::seconds((rng.next() % 3000) as i64);
+            let mut updated_at = created_at;
+            if let Some(days) = e.deleted_days_ago {
+                updated_at = mock_clock() - Duration::days(days) + Duration::seconds((rng.next() % 3000) as i64);
+                created_at = updated_at - Duration::days(60);
+            }
             let size = small_size(i, rng.next());
             Image {
                 id: rng.uuid4(),
-                name: Some(name.to_string()),
-                status: "active",
-                visibility,
+                name: Some(e.name.to_string()),
+                status: if e.deleted_days_ago.is_some() {
+                    "deleted"
+                } else {
+                    "active"
+                },
+                visibility: e.visibility,
                 protected: false,
-                os_hidden,
-                owner,
+                os_hidden: e.os_hidden,
+                owner: e.owner,
                 size: Some(size),
                 virtual_size: Some(size * 4),
                 checksum: None,
@@ -525,10 +584,11 @@ pub fn extras() -> Vec<Image> {
                 min_disk: 1,
                 tags: Vec::new(),
                 created_at,
-                updated_at: created_at,
-                properties: properties_of(k, Some(name)),
-                ims: ims_fields_of(k, Some(name), visibility),
-                members: membership
+                updated_at,
+                properties: properties_of(k, Some(e.name)),
+                ims: ims_fields_of(k, Some(e.name), e.visibility),
+                members: e
+                    .membership
                     .map(|status| Member {
                         project: PROJECT_ID,
                         status,

@@ -11,9 +11,13 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use super::access::{self, Shares, Viewer};
 use super::images::{Image, MemberStatus};
 use super::quirk::Quirk;
+use super::variant::Variant;
 
 pub const DEFAULT_LIMIT: usize = 25;
+/// Glance's `api_limit_max`.
 pub const MAX_LIMIT: usize = 1000;
+/// `api_limit_max` of the `small-max-page` variant.
+pub const SMALL_MAX_LIMIT: usize = 20;
 const SORT_KEYS: &[&str] = &[
     "name",
     "status",
@@ -155,13 +159,26 @@ fn sort_value(img: &Image, key: &str) -> Option<String> {
     }
 }
 
-/// Compares two images on one key; nulls are the smallest values (first in asc, last in desc).
-fn cmp_key(a: &Image, b: &Image, key: &str) -> Ordering {
+/// Compares two optional values; nulls are the smallest (first in asc, last in desc: sqlite
+/// and MySQL) or, with `nulls_last`, the largest (PostgreSQL).
+fn cmp_nullable<T: Ord>(a: Option<T>, b: Option<T>, nulls_last: bool) -> Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) if nulls_last => Ordering::Greater,
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) if nulls_last => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+    }
+}
+
+/// Compares two images on one key.
+fn cmp_key(a: &Image, b: &Image, key: &str, nulls_last: bool) -> Ordering {
     match key {
-        "size" => a.size.cmp(&b.size),
+        "size" => cmp_nullable(a.size, b.size, nulls_last),
         "created_at" => a.created_at.cmp(&b.created_at),
         "updated_at" => a.updated_at.cmp(&b.updated_at),
-        k => sort_value(a, k).cmp(&sort_value(b, k)),
+        k => cmp_nullable(sort_value(a, k), sort_value(b, k), nulls_last),
     }
 }
 
@@ -235,9 +252,9 @@ fn parse_sort(q: &Query, quirks: &BTreeSet<Quirk>) -> Result<Vec<(String, Dir)>,
     Ok(out)
 }
 
-fn order(a: &Image, b: &Image, sort: &[(String, Dir)]) -> Ordering {
+fn order(a: &Image, b: &Image, sort: &[(String, Dir)], nulls_last: bool) -> Ordering {
     for (k, d) in sort {
-        let o = cmp_key(a, b, k);
+        let o = cmp_key(a, b, k, nulls_last);
         let o = if *d == Dir::Desc { o.reverse() } else { o };
         if o != Ordering::Equal {
             return o;
@@ -360,7 +377,7 @@ pub fn list<'a>(catalogue: &'a [Image], raw_query: &str, quirks: &BTreeSet<Quirk
         project: super::identity::PROJECT_ID,
         admin: false,
     };
-    list_as(Flavor::Glance, demo, catalogue, raw_query, quirks)
+    list_as(Flavor::Glance, demo, catalogue, raw_query, quirks, &BTreeSet::new())
 }
 
 /// Which API answers: Glance itself, or the IMS extensions on the same path.
@@ -370,14 +387,17 @@ pub enum Flavor {
     Ims,
 }
 
-/// Computes one page of `viewer`'s list as `flavor` answers it.
+/// Computes one page of `viewer`'s list as `flavor` answers it, with these quirks and
+/// conforming variants.
 pub fn list_as<'a>(
     flavor: Flavor,
     viewer: Viewer,
     catalogue: &'a [Image],
     raw_query: &str,
     quirks: &BTreeSet<Quirk>,
+    variants: &BTreeSet<Variant>,
 ) -> Result<Page<'a>, Refusal> {
+    let nulls_last = variants.contains(&Variant::NullsLast);
     let q = Query {
         pairs: url::form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect(),
     };
@@ -387,17 +407,23 @@ pub fn list_as<'a>(
         ));
     }
     let scope = parse_scope(&q)?;
+    let max_limit = if flavor == Flavor::Glance && variants.contains(&Variant::SmallMaxPage) {
+        SMALL_MAX_LIMIT
+    } else {
+        MAX_LIMIT
+    };
+    // Glance clamps its default page size to api_limit_max as well.
     let default_limit = if flavor == Flavor::Ims && quirks.contains(&Quirk::ImsDefaultPage1000) {
         MAX_LIMIT
     } else {
-        DEFAULT_LIMIT
+        DEFAULT_LIMIT.min(max_limit)
     };
 
     let limit = match q.last("limit") {
         _ if quirks.contains(&Quirk::LimitIgnored) => default_limit,
         None => default_limit,
         Some(raw) => match python_int(raw) {
-            Some(n) if n >= 0 => (n.min(MAX_LIMIT as i64)) as usize,
+            Some(n) if n >= 0 => (n.min(max_limit as i64)) as usize,
             _ if quirks.contains(&Quirk::NegativeLimit200) => default_limit,
             Some(_) => return Err(Refusal::BadRequest("limit param must be positive".into())),
             None => return Err(Refusal::BadRequest("limit param must be an integer".into())),
@@ -423,7 +449,7 @@ pub fn list_as<'a>(
         }
         images.push(img);
     }
-    images.sort_by(|a, b| order(a, b, &sort));
+    images.sort_by(|a, b| order(a, b, &sort, nulls_last));
 
     if let Some(marker) = q.last("marker") {
         match catalogue.iter().find(|i| i.id == marker) {
@@ -438,7 +464,7 @@ pub fn list_as<'a>(
                 } else {
                     Ordering::Equal
                 };
-                images.retain(|i| order(i, m, &sort) > keep);
+                images.retain(|i| order(i, m, &sort, nulls_last) > keep);
                 if quirks.contains(&Quirk::PageGap) && !images.is_empty() {
                     images.remove(0);
                 }
@@ -455,6 +481,11 @@ pub fn list_as<'a>(
     } else {
         limit
     };
+    // short-pages: at most half the limit, rounded up, so never 0 while more follow. IMS
+    // documents its default page (25 images), so there only a limited request is short.
+    let short = variants.contains(&Variant::ShortPages) && (flavor == Flavor::Glance || q.last("limit").is_some());
+    let take = if short { take.div_ceil(2) } else { take };
+    let more_follow = images.len() > take;
     images.truncate(take);
     if quirks.contains(&Quirk::SecondPageOtherOrder) && q.last("marker").is_some() {
         images.sort_by(|a, b| a.id.cmp(&b.id));
@@ -465,7 +496,14 @@ pub fn list_as<'a>(
 
     let without_marker: Vec<(String, String)> = q.pairs.iter().filter(|(k, _)| k != "marker").cloned().collect();
     let first = link(&without_marker);
-    let next = if limit > 0 && images.len() >= take {
+    // Glance links a full page (even the last); a server may instead link only while more
+    // follow (short pages have to).
+    let link_next = if short || variants.contains(&Variant::NoNextOnFullLastPage) {
+        more_follow && !images.is_empty()
+    } else {
+        limit > 0 && images.len() >= take
+    };
+    let next = if link_next {
         let mut kept: Vec<(String, String)> = if quirks.contains(&Quirk::NextDropsFilters) {
             without_marker.iter().filter(|(k, _)| k == "limit").cloned().collect()
         } else {

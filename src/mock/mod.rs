@@ -3,14 +3,15 @@
 //!
 //! It is conforming when no quirk is set, faithful to real Glance where the documents are silent
 //! (`../shared/notes/real-openstack-behaviour.md`), and each [`Quirk`] injects one realistic bug
-//! for the suite to catch. It shares no code with the runner (only `crate::tls` is used by tests)
+//! for the suite to catch, while each [`Variant`] switches to another behaviour the documents
+//! allow (the suite must pass it). User documentation: `docs/mock.md`. It shares no code with the runner (only `crate::tls` is used by tests)
 //! so that a misreading of the seed cannot hide itself on both sides.
 //!
 //! Layout: `identity` (users, projects, tokens), `images` (the deterministic catalogue) and
 //! `content` (its bytes), `access` (who sees and lists what), `listing` (query parsing,
 //! filters, sort, paging), the HTTP faces `keystone`, `discovery`, `glance` (with `data`,
 //! `members`, `schemas`) and `nova`, `errors` (each service's error bodies), `state`, `quirk`,
-//! `server` (routing, spawn/serve).
+//! `variant`, `server` (routing, spawn/serve).
 
 mod access;
 mod content;
@@ -28,14 +29,19 @@ mod quirk;
 mod schemas;
 mod server;
 mod state;
+mod variant;
 
 pub use identity::{
-    ALT_PASSWORD, ALT_PROJECT, ALT_TOKEN_SUFFIX, ALT_USER, ALT_USER_ID, APP_CREDENTIAL_ID, APP_CREDENTIAL_NAME,
+    ADMIN_PASSWORD, ADMIN_PROJECT, ADMIN_PROJECT_ID, ADMIN_TOKEN_SUFFIX, ADMIN_USER, ADMIN_USER_ID, ALT_PASSWORD,
+    ALT_PROJECT, ALT_TOKEN_SUFFIX, ALT_USER, ALT_USER_ID, APP_CREDENTIAL_ID, APP_CREDENTIAL_NAME,
     APP_CREDENTIAL_SECRET, DEFAULT_PASSWORD, DEFAULT_PROJECT, DEFAULT_USER, DEFAULT_USER_ID,
-    OTHER_PROJECT_ID as SECOND_TENANT, PROJECT_ID as TENANT, THIRD_PROJECT, THIRD_PROJECT_ID,
+    OTHER_PROJECT_ID as SECOND_TENANT, PROJECT_ID as TENANT, ROLE_ADMIN_ID, ROLE_MEMBER_ID, ROLE_READER_ID,
+    THIRD_PROJECT, THIRD_PROJECT_ID,
 };
+pub use images::mock_clock;
 pub use quirk::Quirk;
 pub use server::{RunningMock, router, serve, spawn};
+pub use variant::Variant;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -50,6 +56,8 @@ pub struct MockConfig {
     pub images: usize,
     pub token: String,
     pub quirks: BTreeSet<Quirk>,
+    /// Conforming behaviours other than the default (the suite must pass them).
+    pub variants: BTreeSet<Variant>,
     /// Waits this long before every answer: a far-away cloud, for benchmarks.
     pub latency: Duration,
     /// The Keystone user, password and project of the valid token.
@@ -64,6 +72,7 @@ impl Default for MockConfig {
             images: DEFAULT_IMAGES,
             token: DEFAULT_TOKEN.to_string(),
             quirks: BTreeSet::new(),
+            variants: BTreeSet::new(),
             latency: Duration::ZERO,
             user: DEFAULT_USER.to_string(),
             password: DEFAULT_PASSWORD.to_string(),
@@ -75,7 +84,7 @@ impl Default for MockConfig {
 /// A short description of the catalogue for a one-line banner.
 pub fn describe_catalogue(config: &MockConfig) -> String {
     format!(
-        "{} images (+{} hidden or shared but not accepted), deterministic catalogue",
+        "{} images (+{} fixed: hidden, unaccepted shares, other projects', deleted), deterministic catalogue",
         config.images,
         images::extra_count()
     )

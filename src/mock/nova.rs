@@ -17,6 +17,27 @@ use super::errors::{Refused, base_url, json_response, nova as fault};
 use super::images::{Image, MemberStatus, timestamp};
 use super::quirk::Quirk;
 use super::state::MockState;
+use super::variant::Variant;
+
+/// The extension field every item gets with the `extension-fields` variant (Nova's
+/// `OS-EXT-…` style), and the extra top-level key of a list body.
+pub const EXTENSION_FIELD: (&str, &str) = ("OS-EXT-PROVIDER:zone", "zone-a");
+pub const EXTENSION_LIST_KEY: (&str, &str) = ("OS-EXT-PROVIDER:generated_at", "2026-01-20T00:00:00Z");
+
+/// How far back `changes-since` also shows deleted images (`deleted-in-changes-since`).
+const DELETED_WINDOW_DAYS: i64 = 30;
+
+/// Whether a deleted image is shown to the viewer for this `changes-since` (the
+/// `deleted-in-changes-since` variant): the viewer's own (or any, for an admin), deleted (its
+/// `updated_at`) at or after the time, and the time within the 30 days before the mock's
+/// clock.
+fn deleted_shown(img: &Image, viewer: Viewer, since: DateTime<Utc>) -> bool {
+    let window = super::images::mock_clock() - chrono::Duration::days(DELETED_WINDOW_DAYS);
+    img.status == "deleted"
+        && (viewer.admin || img.owner == viewer.project)
+        && since >= window
+        && img.updated_at >= since
+}
 
 const MAX_LIMIT: usize = 1000;
 
@@ -81,6 +102,14 @@ pub fn compute_status(glance: &str) -> &'static str {
         "deleted" | "pending_delete" => "DELETED",
         _ => "UNKNOWN",
     }
+}
+
+/// An item with the provider field of the `extension-fields` variant.
+fn with_extension(mut item: Value, on: bool) -> Value {
+    if on && let Value::Object(m) = &mut item {
+        m.insert(EXTENSION_FIELD.0.into(), json!(EXTENSION_FIELD.1));
+    }
+    item
 }
 
 fn item(img: &Image, base: &str, tenant: &str, detail: bool, quirks: &std::collections::BTreeSet<Quirk>) -> Value {
@@ -182,10 +211,14 @@ fn list(state: &MockState, headers: &HeaderMap, viewer: Viewer, tenant: &str, qu
     };
     // What Glance's default list holds for the token, in Glance's default order: created_at
     // desc, id desc.
+    let with_deleted = since.filter(|_| state.variant(Variant::DeletedInChangesSince));
     let mut images: Vec<&Image> = state
         .images
         .iter()
-        .filter(|i| !i.os_hidden && access::listed(i, viewer, None, Shares::Only(MemberStatus::Accepted)))
+        .filter(|i| {
+            (!i.os_hidden && access::listed(i, viewer, None, Shares::Only(MemberStatus::Accepted)))
+                || with_deleted.is_some_and(|t| deleted_shown(i, viewer, t))
+        })
         .collect();
     images.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     if detail && quirks.contains(&Quirk::ComputeDetailMissingOne) {
@@ -215,14 +248,26 @@ fn list(state: &MockState, headers: &HeaderMap, viewer: Viewer, tenant: &str, qu
             }
         }
     }
-    let full = limit.is_some_and(|l| images.len() >= l);
+    // Nova links a full page (even the last); `no-next-on-full-last-page` only while more follow.
+    let full = match limit {
+        Some(l) if state.variant(Variant::NoNextOnFullLastPage) => images.len() > l,
+        Some(l) => images.len() >= l,
+        None => false,
+    };
     if let Some(l) = limit {
         images.truncate(l);
     }
     let base = base_url(headers);
-    let items: Vec<Value> = images.iter().map(|i| item(i, &base, tenant, detail, quirks)).collect();
+    let extension = state.variant(Variant::ExtensionFields);
+    let items: Vec<Value> = images
+        .iter()
+        .map(|i| with_extension(item(i, &base, tenant, detail, quirks), extension))
+        .collect();
     let mut body = serde_json::Map::new();
     body.insert("images".into(), Value::Array(items));
+    if extension {
+        body.insert(EXTENSION_LIST_KEY.0.into(), json!(EXTENSION_LIST_KEY.1));
+    }
     let path = format!(
         "{base}/compute/v2/{tenant}/images{}",
         if detail { "/detail" } else { "" }
@@ -295,7 +340,10 @@ pub async fn get_image(
     match state.image(&id).filter(|i| access::can_see(i, viewer)) {
         Some(img) => json_response(
             StatusCode::OK,
-            &json!({"image": item(img, &base_url(&headers), &tenant, true, &state.config.quirks)}),
+            &json!({"image": with_extension(
+                item(img, &base_url(&headers), &tenant, true, &state.config.quirks),
+                state.variant(Variant::ExtensionFields)
+            )}),
         ),
         None => fault(StatusCode::NOT_FOUND, "itemNotFound", "Image not found."),
     }

@@ -15,8 +15,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::MockConfig;
+use super::errors::{self, GlanceMessage};
 use super::quirk::Quirk;
 use super::state::{MockState, request_id};
+use super::variant::Variant;
 use super::{data, discovery, glance, keystone, members, nova};
 
 async fn common_headers(State(state): State<Arc<MockState>>, request: Request, next: Next) -> Response {
@@ -28,7 +30,27 @@ async fn common_headers(State(state): State<Arc<MockState>>, request: Request, n
     response
         .headers_mut()
         .insert("x-openstack-request-id", request_id(&state));
+    let response = plain_text_errors(&state, &path, response);
     response_quirks(&state, &path, response)
+}
+
+/// The `plain-text-errors` variant: image-v2 and ims errors as WebOb's text/plain, whatever the
+/// client accepts (the headers, `WWW-Authenticate` and `Allow` included, are kept).
+fn plain_text_errors(state: &MockState, path: &str, response: Response) -> Response {
+    let glance_path = path == "/image" || path.starts_with("/image/") || path == "/ims" || path.starts_with("/ims/");
+    if !state.variant(Variant::PlainTextErrors) || !glance_path {
+        return response;
+    }
+    let Some(GlanceMessage(message)) = response.extensions().get::<GlanceMessage>().cloned() else {
+        return response;
+    };
+    let mut plain = errors::glance_plain(response.status(), &message);
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            plain.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    plain
 }
 
 /// The quirks that rewrite a whole response: its media type, or (compute only: Nova always
@@ -201,6 +223,7 @@ pub async fn serve(config: MockConfig, listen: SocketAddr) -> anyhow::Result<()>
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
     let quirks: Vec<&str> = config.quirks.iter().map(|q| q.name()).collect();
+    let variants: Vec<&str> = config.variants.iter().map(|v| v.name()).collect();
     // The first three lines (catalogue, image endpoint, token) are read by scripts and tests.
     println!("imgconform mock: {}", super::describe_catalogue(&config));
     println!("  image-v2 endpoint: http://{addr}/image   (list: http://{addr}/image/v2/images)");
@@ -218,9 +241,11 @@ pub async fn serve(config: MockConfig, listen: SocketAddr) -> anyhow::Result<()>
         config.user, config.project
     );
     println!(
-        "                     --password; also {} / {}; its catalogue lists every endpoint above)",
+        "                     --password; also {} / {} and {} / {}; its catalogue lists every endpoint above)",
         super::identity::ALT_USER,
-        super::identity::ALT_PASSWORD
+        super::identity::ALT_PASSWORD,
+        super::identity::ADMIN_USER,
+        super::identity::ADMIN_PASSWORD
     );
     println!(
         "  quirks:            {}",
@@ -228,6 +253,14 @@ pub async fn serve(config: MockConfig, listen: SocketAddr) -> anyhow::Result<()>
             "none".to_string()
         } else {
             quirks.join(", ")
+        }
+    );
+    println!(
+        "  variants:          {}",
+        if variants.is_empty() {
+            "none".to_string()
+        } else {
+            variants.join(", ")
         }
     );
     println!("  stop with Ctrl-C");

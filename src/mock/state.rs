@@ -10,6 +10,7 @@ use super::access::Viewer;
 use super::identity::{Directory, Identity};
 use super::images::Image;
 use super::quirk::Quirk;
+use super::variant::Variant;
 
 pub struct MockState {
     pub config: MockConfig,
@@ -32,6 +33,10 @@ impl MockState {
 
     pub fn quirk(&self, q: Quirk) -> bool {
         self.config.quirks.contains(&q)
+    }
+
+    pub fn variant(&self, v: Variant) -> bool {
+        self.config.variants.contains(&v)
     }
 
     /// The identity whose token the request carries, if it is one the mock issued.
