@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 
 use crate::exec::{Discovery, HttpClient, HttpLimits};
 use crate::loader::{LoadedCase, Suite};
-use crate::mock::{self, MockConfig, Quirk};
+use crate::mock::{self, MockConfig, Quirk, Variant};
 use crate::redact::Secret;
 use crate::runner::{self, RunContext};
 use crate::verdict::Verdict;
@@ -201,6 +201,7 @@ async fn run_once(shared: Arc<Shared>, config: MockConfig) -> anyhow::Result<BTr
 /// One mock setup to run the suite against, and how to judge the verdicts.
 enum Setup {
     Quirk(Quirk),
+    Variant(Variant),
 }
 
 pub async fn selfcheck(suite: Suite) -> anyhow::Result<SelfcheckReport> {
@@ -228,7 +229,12 @@ pub async fn selfcheck(suite: Suite) -> anyhow::Result<SelfcheckReport> {
         .collect();
 
     // Runs are independent (a mock and a context each), so they go side by side.
-    let setups: Vec<Setup> = Quirk::all().iter().copied().map(Setup::Quirk).collect();
+    let setups: Vec<Setup> = Variant::all()
+        .iter()
+        .copied()
+        .map(Setup::Variant)
+        .chain(Quirk::all().iter().copied().map(Setup::Quirk))
+        .collect();
     let gate = Arc::new(Semaphore::new(RUNS_IN_FLIGHT));
     let mut runs = tokio::task::JoinSet::new();
     for (n, setup) in setups.into_iter().enumerate() {
@@ -238,6 +244,10 @@ pub async fn selfcheck(suite: Suite) -> anyhow::Result<SelfcheckReport> {
             let config = match &setup {
                 Setup::Quirk(q) => MockConfig {
                     quirks: [*q].into(),
+                    ..MockConfig::default()
+                },
+                Setup::Variant(v) => MockConfig {
+                    variants: [*v].into(),
                     ..MockConfig::default()
                 },
             };
@@ -251,8 +261,29 @@ pub async fn selfcheck(suite: Suite) -> anyhow::Result<SelfcheckReport> {
     }
     results.sort_by_key(|(n, _, _)| *n);
     let mut quirks = Vec::new();
+    let mut variants = Vec::new();
     for (_, setup, verdicts) in results {
         match setup {
+            Setup::Variant(v) => {
+                let failures: Vec<(String, String)> = verdicts
+                    .iter()
+                    .filter(|(_, verdict)| matches!(verdict, Verdict::Fail | Verdict::Error))
+                    .map(|(id, verdict)| (id.clone(), verdict.label().to_string()))
+                    .collect();
+                let warnings: Vec<String> = verdicts
+                    .iter()
+                    .filter(|(_, verdict)| **verdict == Verdict::Warn)
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                variants.push(VariantResult {
+                    variant: v.name().to_string(),
+                    description: v.description().to_string(),
+                    reference: v.reference().to_string(),
+                    passed: failures.is_empty(),
+                    failures,
+                    warnings,
+                });
+            }
             Setup::Quirk(q) => {
                 let requirement = q.requirement().to_string();
                 let (caught_by, also_failed): (Vec<String>, Vec<String>) = verdicts
@@ -272,7 +303,6 @@ pub async fn selfcheck(suite: Suite) -> anyhow::Result<SelfcheckReport> {
         }
     }
     let caught = quirks.iter().filter(|r| r.caught).count();
-    let variants: Vec<VariantResult> = Vec::new();
     Ok(SelfcheckReport {
         cases: shared.cases.len(),
         clean_failures,

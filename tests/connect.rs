@@ -235,3 +235,25 @@ fn a_secret_written_in_clouds_yaml_itself_never_leaves_the_process() {
         assert!(!all.contains(secret), "a secret left the process");
     }
 }
+
+/// The mock's admin as the main identity and demo as the other: admin's lists hold every
+/// project's private images (as Glance's do), and the cross-project cases take only the main
+/// project's own; the run passes. Two identities of one project are refused before the run.
+#[test]
+fn an_admin_main_identity_with_demo_as_the_other_passes() {
+    let env = Env::new(&[]);
+    let clouds = format!(
+        "clouds:\n  admin:\n    auth: {{auth_url: {url}, username: {au}, password: {ap}, project_name: {aproj}}}\n    region_name: RegionOne\n  demo:\n    auth: {{auth_url: {url}, username: demo, password: {PASSWORD}, project_name: demo}}\n    region_name: RegionOne\n  demo2:\n    auth: {{auth_url: {url}, username: demo, password: {PASSWORD}, project_name: demo}}\n",
+        url = env.auth_url(),
+        au = mock::ADMIN_USER,
+        ap = mock::ADMIN_PASSWORD,
+        aproj = mock::ADMIN_PROJECT,
+    );
+    std::fs::write(env.dir.path().join("clouds.yaml"), clouds).unwrap();
+    let (code, text) = env.run(&["-q", "--cloud", "admin", "--other-cloud", "demo"], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains(" 0 failed, 0 errors"), "{text}");
+    let (code, text) = env.run(&["-q", "--cloud", "demo", "--other-cloud", "demo2"], &[]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("is in the same project as the first"), "{text}");
+}

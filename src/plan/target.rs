@@ -245,6 +245,7 @@ fn mock_target(args: &RunArgs, suite: &Suite) -> Resolved {
         images: args.mock_images,
         token: token.clone(),
         quirks: args.mock_quirk.iter().copied().collect(),
+        variants: args.mock_variant.iter().copied().collect(),
         latency: Duration::from_millis(args.mock_latency_ms),
         ..MockConfig::default()
     };
