@@ -264,9 +264,9 @@ pub struct RunArgs {
     /// pages at its limit).
     #[arg(long, default_value_t = 1000, value_name = "N", help_heading = "Limits")]
     pub max_pages: usize,
-    /// Pages per window of a long walk (a walk expected to take more than 60 pages is checked in
-    /// windows: from the start, from a marker, from near the end).
-    #[arg(long, default_value_t = 5, value_name = "N", help_heading = "Limits")]
+    /// Pages per window of a long walk (a walk expected to take more than three windows' worth
+    /// is checked in windows: from the start, from a marker on a long list, from near the end).
+    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Limits")]
     pub window_pages: usize,
     /// Places the windows of long walks (default: a new seed each run, shown by --plan and in
     /// the reports; give it to walk the same windows again).

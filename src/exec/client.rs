@@ -207,6 +207,51 @@ impl Exchange {
     }
 }
 
+/// Answers of GETs shared within a run: one cell per question, so that cases asking the same
+/// at once wait for one request. Only answers worth keeping stay: small bodies (pages of a
+/// large catalogue are not kept, a run's memory is bounded), never a transport error.
+#[derive(Default)]
+struct Shared {
+    /// Each question's cell, and whether its body is counted in `bytes`.
+    cells: std::sync::Mutex<std::collections::HashMap<String, (std::sync::Arc<tokio::sync::OnceCell<Exchange>>, bool)>>,
+    bytes: std::sync::atomic::AtomicUsize,
+}
+
+impl Shared {
+    /// A body kept for sharing is at most this large…
+    const MAX_BODY: usize = 256 * 1024;
+    /// …and all kept bodies together at most this.
+    const MAX_TOTAL: usize = 16 * 1024 * 1024;
+
+    fn cell(&self, key: &str) -> std::sync::Arc<tokio::sync::OnceCell<Exchange>> {
+        let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+        cells.entry(key.to_string()).or_default().0.clone()
+    }
+
+    /// Keeps the answer for later askers, or forgets it (too large, or no answer at all).
+    fn settle(&self, key: &str, exchange: &Exchange) {
+        use std::sync::atomic::Ordering;
+        let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+        let Some((_, counted)) = cells.get_mut(key) else { return };
+        if *counted {
+            return;
+        }
+        let keep = match &exchange.result {
+            Ok(r) => {
+                r.body.len() <= Self::MAX_BODY && self.bytes.load(Ordering::Relaxed) + r.body.len() <= Self::MAX_TOTAL
+            }
+            Err(_) => false,
+        };
+        if keep {
+            *counted = true;
+            let size = exchange.result.as_ref().map_or(0, |r| r.body.len());
+            self.bytes.fetch_add(size, Ordering::Relaxed);
+        } else {
+            cells.remove(key);
+        }
+    }
+}
+
 /// The shared client of a run.
 #[derive(Clone)]
 pub struct HttpClient {
@@ -220,6 +265,8 @@ pub struct HttpClient {
     politeness: std::sync::Arc<Politeness>,
     /// Where `RequestSent`/`RequestAnswered` events go, when a run listens.
     events: Option<EventSink>,
+    /// Answers shared by the cases of a run (see `Shared`).
+    shared: std::sync::Arc<Shared>,
     /// Requests sent through this client (every attempt counts).
     sent: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
@@ -252,6 +299,7 @@ impl HttpClient {
             politeness: std::sync::Arc::new(Politeness::new(polite)),
             events: None,
             sent: std::sync::Arc::default(),
+            shared: std::sync::Arc::default(),
         })
     }
 
@@ -291,9 +339,24 @@ impl HttpClient {
         self.politeness.budget_spent()
     }
 
+    /// Sends the request, or shares the answer of the same GET (same URL, credential and
+    /// headers) sent earlier in the run: a server's pace is set by its token validations and
+    /// database queries, and a question asked by two cases is asked once. Requests that must
+    /// see the target as it is now (re-reads of a moving catalogue) use `send_fresh`.
+    pub async fn send(&self, request: RequestSpec) -> Exchange {
+        if request.method != Method::Get {
+            return self.send_fresh(request).await;
+        }
+        let key = format!("{:?} {:?} {}", request.auth, request.headers, request.url);
+        let cell = self.shared.cell(&key);
+        let exchange = cell.get_or_init(|| self.send_fresh(request.clone())).await.clone();
+        self.shared.settle(&key, &exchange);
+        Exchange { request, ..exchange }
+    }
+
     /// Sends the request within the run's politeness limits; a 429 or 503 is retried after its
     /// `Retry-After` (bounded), and one that never clears is an error, not an answer.
-    pub async fn send(&self, request: RequestSpec) -> Exchange {
+    pub async fn send_fresh(&self, request: RequestSpec) -> Exchange {
         let started = Instant::now();
         let polite = &self.politeness;
         let mut retries = Vec::new();

@@ -86,7 +86,7 @@ impl Discovery {
             let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
             cells.entry(key).or_default().clone()
         };
-        cell.get_or_init(|| self.walk_unpaged(client, profile, endpoint, path, &pairs, keep_items))
+        cell.get_or_init(|| self.walk_unpaged(client, profile, endpoint, path, &pairs, keep_items, false))
             .await
             .clone()
     }
@@ -110,12 +110,15 @@ impl Discovery {
             path.unwrap_or(&profile.list_path),
             &pairs,
             keep_items,
+            true,
         )
         .await
     }
 
     /// Reads a list to its end, page by page into a compact catalogue (never all pages at
-    /// once); a list that stops progressing or grows past the cap is not a catalogue.
+    /// once); a list that stops progressing or grows past the cap is not a catalogue. `fresh`
+    /// sends every page anew.
+    #[allow(clippy::too_many_arguments)]
     async fn walk_unpaged(
         &self,
         client: &HttpClient,
@@ -124,6 +127,7 @@ impl Discovery {
         path: &str,
         pairs: &[(String, String)],
         keep_items: bool,
+        fresh: bool,
     ) -> DiscoveryResult {
         let url = list_url(endpoint, path, pairs).map_err(|_| {
             Arc::new(Walk {
@@ -137,6 +141,7 @@ impl Discovery {
             endpoint,
             max_pages: self.max_pages,
             validator: None,
+            fresh,
         };
         let mut builder = Builder::new(self.projection(profile, keep_items), &profile.id, &self.interner);
         let mut push = |items: &[Value]| {

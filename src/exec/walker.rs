@@ -151,6 +151,9 @@ pub struct Walker<'a> {
     pub max_pages: usize,
     /// Validates every page body as it arrives (bodies of middle pages are not kept).
     pub validator: Option<&'a jsonschema::Validator>,
+    /// Every page sent anew, never an answer shared from earlier in the run (a re-read of a
+    /// list that may have moved).
+    pub fresh: bool,
 }
 
 /// What a walk does with the items of each page.
@@ -200,7 +203,11 @@ impl Walker<'_> {
         loop {
             let page_no = pages.len() + 1;
             seen_urls.insert(request.url.to_string(), page_no);
-            let exchange = self.client.send(request.clone()).await;
+            let exchange = if self.fresh {
+                self.client.send_fresh(request.clone()).await
+            } else {
+                self.client.send(request.clone()).await
+            };
             let mut page = Page {
                 exchange,
                 body: None,

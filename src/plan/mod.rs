@@ -233,11 +233,7 @@ impl Request {
             max_pages: args.max_pages,
             cases_in_flight: args.test_threads,
             max_catalogue: args.max_catalogue,
-            walks: crate::runner::WalkConfig {
-                window_pages: args.window_pages,
-                seed: args.seed.unwrap_or_else(random_seed),
-                ..crate::runner::WalkConfig::default()
-            },
+            walks: crate::runner::WalkConfig::new(args.window_pages, args.seed.unwrap_or_else(random_seed)),
             politeness: PolitenessConfig {
                 concurrency: args.concurrency,
                 rate: args.rate,

@@ -1,8 +1,9 @@
 //! Walking a case's list: whole when it is short, in windows when it is long, so that a walk's
 //! cost grows with the number of cases, not with the catalogue.
 //!
-//! A `limit=1` walk over 100 000 images proves nothing a window of it does not. A long walk is
-//! checked in up to three windows of a few pages each: from the start, from a marker chosen
+//! A `limit=1` walk over 100 000 images proves nothing a window of it does not, and on a real
+//! cloud every page costs a token validation and a database query. A walk longer than three
+//! windows' worth is checked in up to three windows of a few pages each: from the start, from a marker chosen
 //! deterministically from the run's seed and the case's id, and — where the list's order is
 //! known — from a marker near the end, which must reach the last page. Each window is compared
 //! with the list after its start: no duplicate, no gap, the order kept, strictly after the
@@ -28,13 +29,20 @@ pub struct WalkConfig {
     pub seed: u64,
 }
 
+impl WalkConfig {
+    /// Windows of `window_pages`; a walk longer than three windows' worth is windowed.
+    pub fn new(window_pages: usize, seed: u64) -> Self {
+        WalkConfig {
+            window_pages,
+            full_pages: 3 * window_pages,
+            seed,
+        }
+    }
+}
+
 impl Default for WalkConfig {
     fn default() -> Self {
-        WalkConfig {
-            window_pages: 5,
-            full_pages: 60,
-            seed: 0,
-        }
+        WalkConfig::new(3, 0)
     }
 }
 
@@ -146,6 +154,7 @@ impl WalkInput<'_> {
             endpoint: self.endpoint,
             max_pages,
             validator: self.validator,
+            fresh: false,
         }
     }
 
@@ -292,7 +301,8 @@ impl WalkInput<'_> {
             Some(o) => o.clone(),
             None => catalogue.as_ref().map(|c| c.id_strings()).unwrap_or_default(),
         };
-        if candidates.len() > 2 * span + 1 {
+        // A middle window is worth its pages only on a list much longer than the windows.
+        if candidates.len() > 6 * span {
             let lo = span;
             let hi = candidates.len() - span - 1;
             let at = lo + (choice(cfg.seed, self.case_id, "middle") as usize) % (hi - lo).max(1);
