@@ -293,8 +293,8 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Politeness")]
     pub retries: u32,
 
-    /// Catalogue size of the embedded mock.
-    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N")]
+    /// Catalogue size of the embedded mock (at most 1000000, `mock::MAX_IMAGES`).
+    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N", value_parser = crate::mock::images_value_parser())]
     pub mock_images: usize,
     /// Inject a named bug into the embedded mock (repeatable; see `imgconform mock --list-quirks`).
     #[arg(long, value_name = "NAME")]
@@ -315,8 +315,8 @@ pub struct MockArgs {
     /// Address to listen on (loopback by default).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
-    /// Number of images in the deterministic catalogue.
-    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N")]
+    /// Number of images in the deterministic catalogue (at most 1000000, `mock::MAX_IMAGES`).
+    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N", value_parser = crate::mock::images_value_parser())]
     pub images: usize,
     /// The valid token.
     #[arg(long, default_value = crate::mock::DEFAULT_TOKEN, value_name = "TOKEN")]
