@@ -266,7 +266,7 @@ pub struct RunArgs {
     pub max_pages: usize,
     /// Pages per window of a long walk (a walk expected to take more than three windows' worth
     /// is checked in windows: from the start, from a marker on a long list, from near the end).
-    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Limits")]
+    #[arg(long, default_value_t = 2, value_name = "N", help_heading = "Limits")]
     pub window_pages: usize,
     /// Places the windows of long walks (default: a new seed each run, shown by --plan and in
     /// the reports; give it to walk the same windows again).
@@ -277,11 +277,10 @@ pub struct RunArgs {
     #[arg(long, default_value_t = crate::exec::DEFAULT_MAX_CATALOGUE, value_name = "N", help_heading = "Limits")]
     pub max_catalogue: usize,
 
-    /// Cases in flight at once (each waits on the network, not on a core).
-    #[arg(long, default_value_t = 8, value_name = "N", help_heading = "Politeness")]
-    pub test_threads: usize,
-    /// Requests in flight at once (a polite default for someone's production cloud).
-    #[arg(long, default_value_t = 8, value_name = "N", help_heading = "Politeness")]
+    /// Requests in flight at once (a polite default for someone's production cloud). The one
+    /// concurrency setting: twice as many cases are in flight, since a case often waits on an
+    /// answer another case asked for; `--test-threads` is the same flag, for cargo test habits.
+    #[arg(long, visible_alias = "test-threads", default_value_t = 8, value_name = "N", help_heading = "Politeness")]
     pub concurrency: usize,
     /// At most this many requests per second.
     #[arg(long, value_name = "R", help_heading = "Politeness")]

@@ -231,7 +231,7 @@ impl Request {
             timeout: Duration::from_secs_f64(args.timeout),
             max_body: args.max_body,
             max_pages: args.max_pages,
-            cases_in_flight: args.test_threads,
+            cases_in_flight: 2 * args.concurrency,
             max_catalogue: args.max_catalogue,
             walks: crate::runner::WalkConfig::new(args.window_pages, args.seed.unwrap_or_else(random_seed)),
             politeness: PolitenessConfig {
@@ -295,11 +295,10 @@ fn check_numbers(args: &RunArgs) -> Result<(), PlanError> {
     if args.max_pages == 0
         || args.max_body == 0
         || args.concurrency == 0
-        || args.test_threads == 0
         || args.max_catalogue == 0
     {
         return bad(
-            "--max-pages, --max-body, --max-catalogue, --concurrency and --test-threads must be at least 1, --window-pages at least 2",
+            "--max-pages, --max-body, --max-catalogue and --concurrency must be at least 1, --window-pages at least 2",
         );
     }
     if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {

@@ -129,7 +129,8 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
     let mut running: std::collections::HashMap<tokio::task::Id, Arc<LoadedCase>> = Default::default();
     let mut signals = Signals::new();
     let mut interrupted = None;
-    let mut queue = plan.cases.iter();
+    let order = super::critical_first(&plan.cases);
+    let mut queue = order.iter();
     'schedule: loop {
         if queue.len() == 0 && tasks.is_empty() {
             break;

@@ -11,11 +11,13 @@ mod execute;
 mod fields;
 mod judge;
 mod request;
+mod schedule;
 mod windows;
 
 pub use evidence::exchange_evidence;
 pub use execute::{ExecError, Executed, execute, record};
 pub use fields::projections;
+pub use schedule::{chain_estimate, critical_first};
 pub use windows::WalkConfig;
 
 use std::collections::BTreeMap;
