@@ -249,6 +249,8 @@ impl EventSink {
 pub struct CaseScope {
     pub id: String,
     pub requests: Arc<std::sync::atomic::AtomicUsize>,
+    /// The case's estimated chain of dependent requests: its requests' priority.
+    pub priority: u32,
 }
 
 tokio::task_local! {

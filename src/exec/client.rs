@@ -360,8 +360,10 @@ impl HttpClient {
         let started = Instant::now();
         let polite = &self.politeness;
         let mut retries = Vec::new();
+        // Requests outside a case (sign-in, pre-flight) go before any case's.
+        let priority = crate::events::current_case().map_or(u32::MAX, |c| c.priority);
         let result = loop {
-            let permit = match polite.admit().await {
+            let permit = match polite.admit(priority).await {
                 Ok(p) => p,
                 Err(spent) => break Err(TransportError::Budget(spent.0)),
             };

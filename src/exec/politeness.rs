@@ -4,8 +4,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
+use tokio::sync::Mutex;
 use tokio::time::Instant;
+
+use super::priority::{PriorityGate, Slot};
 
 #[derive(Clone, Debug)]
 pub struct PolitenessConfig {
@@ -35,7 +37,7 @@ impl Default for PolitenessConfig {
 
 pub struct Politeness {
     pub config: PolitenessConfig,
-    in_flight: Semaphore,
+    in_flight: PriorityGate,
     next_slot: Mutex<Instant>,
     sent: AtomicUsize,
 }
@@ -47,7 +49,7 @@ pub struct BudgetSpent(pub usize);
 impl Politeness {
     pub fn new(config: PolitenessConfig) -> Self {
         Politeness {
-            in_flight: Semaphore::new(config.concurrency.max(1)),
+            in_flight: PriorityGate::new(config.concurrency),
             next_slot: Mutex::new(Instant::now()),
             sent: AtomicUsize::new(0),
             config,
@@ -60,8 +62,9 @@ impl Politeness {
             .is_some_and(|max| self.sent.load(Ordering::SeqCst) >= max)
     }
 
-    /// Waits for a slot (budget, rate, concurrency) and holds it while the request runs.
-    pub async fn admit(&self) -> Result<SemaphorePermit<'_>, BudgetSpent> {
+    /// Waits for a slot (budget, rate, concurrency) and holds it while the request runs; a
+    /// request of a higher `priority` (a longer chain ahead of its case) gets a slot first.
+    pub async fn admit(&self, priority: u32) -> Result<Slot, BudgetSpent> {
         if let Some(max) = self.config.max_requests
             && self.sent.fetch_add(1, Ordering::SeqCst) >= max
         {
@@ -77,8 +80,7 @@ impl Politeness {
             };
             tokio::time::sleep_until(wait_until).await;
         }
-        // The semaphore is never closed.
-        Ok(self.in_flight.acquire().await.expect("the semaphore is never closed"))
+        Ok(self.in_flight.acquire(priority).await)
     }
 }
 
@@ -118,9 +120,9 @@ mod tests {
             max_requests: Some(2),
             ..Default::default()
         });
-        assert!(p.admit().await.is_ok());
-        assert!(p.admit().await.is_ok());
-        assert!(p.admit().await.is_err());
+        assert!(p.admit(0).await.is_ok());
+        assert!(p.admit(0).await.is_ok());
+        assert!(p.admit(0).await.is_err());
         assert!(p.budget_spent());
     }
 }

@@ -47,6 +47,10 @@ pub enum PlanError {
     NoCaseSelected,
 }
 
+/// Cases in flight per request slot: a case often waits on discovery or on an answer another
+/// case asked for, and the request gate (highest chain first) keeps the slots busy.
+pub const CASES_PER_REQUEST_SLOT: usize = 4;
+
 /// The limits the run keeps to, whatever the target does.
 #[derive(Clone, Debug)]
 pub struct Budgets {
@@ -231,7 +235,7 @@ impl Request {
             timeout: Duration::from_secs_f64(args.timeout),
             max_body: args.max_body,
             max_pages: args.max_pages,
-            cases_in_flight: 2 * args.concurrency,
+            cases_in_flight: CASES_PER_REQUEST_SLOT * args.concurrency,
             max_catalogue: args.max_catalogue,
             walks: crate::runner::WalkConfig::new(args.window_pages, args.seed.unwrap_or_else(random_seed)),
             politeness: PolitenessConfig {
@@ -292,11 +296,7 @@ fn check_numbers(args: &RunArgs) -> Result<(), PlanError> {
     if !(args.timeout > 0.0 && args.timeout.is_finite() && args.timeout <= 86_400.0) {
         return bad("--timeout must be a positive number of seconds (at most a day)");
     }
-    if args.max_pages == 0
-        || args.max_body == 0
-        || args.concurrency == 0
-        || args.max_catalogue == 0
-    {
+    if args.max_pages == 0 || args.max_body == 0 || args.concurrency == 0 || args.max_catalogue == 0 {
         return bad(
             "--max-pages, --max-body, --max-catalogue and --concurrency must be at least 1, --window-pages at least 2",
         );

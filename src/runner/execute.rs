@@ -217,6 +217,7 @@ async fn run_one(ctx: &RunContext, policy: &Policy, sink: &EventSink, c: &Loaded
     let scope = CaseScope {
         id: c.id().to_string(),
         requests: Arc::default(),
+        priority: super::chain_estimate(&c.case),
     };
     sink.emit(Event::CaseStarted { id: scope.id.clone() });
     let raw = CURRENT_CASE.scope(scope.clone(), super::run_case(ctx, c)).await;
