@@ -280,7 +280,13 @@ pub struct RunArgs {
     /// Requests in flight at once (a polite default for someone's production cloud). The one
     /// concurrency setting: twice as many cases are in flight, since a case often waits on an
     /// answer another case asked for; `--test-threads` is the same flag, for cargo test habits.
-    #[arg(long, visible_alias = "test-threads", default_value_t = 8, value_name = "N", help_heading = "Politeness")]
+    #[arg(
+        long,
+        visible_alias = "test-threads",
+        default_value_t = 8,
+        value_name = "N",
+        help_heading = "Politeness"
+    )]
     pub concurrency: usize,
     /// At most this many requests per second.
     #[arg(long, value_name = "R", help_heading = "Politeness")]

@@ -292,11 +292,7 @@ fn check_numbers(args: &RunArgs) -> Result<(), PlanError> {
     if !(args.timeout > 0.0 && args.timeout.is_finite() && args.timeout <= 86_400.0) {
         return bad("--timeout must be a positive number of seconds (at most a day)");
     }
-    if args.max_pages == 0
-        || args.max_body == 0
-        || args.concurrency == 0
-        || args.max_catalogue == 0
-    {
+    if args.max_pages == 0 || args.max_body == 0 || args.concurrency == 0 || args.max_catalogue == 0 {
         return bad(
             "--max-pages, --max-body, --max-catalogue and --concurrency must be at least 1, --window-pages at least 2",
         );
