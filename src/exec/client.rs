@@ -218,13 +218,16 @@ impl Exchange {
     }
 }
 
+/// One question's answer, filled by the first case that asks it.
+type Cell = std::sync::Arc<tokio::sync::OnceCell<Exchange>>;
+
 /// Answers of GETs shared within a run: one cell per question, so that cases asking the same
 /// at once wait for one request. Only answers worth keeping stay: small bodies (pages of a
 /// large catalogue are not kept, a run's memory is bounded), never a transport error.
 #[derive(Default)]
 struct Shared {
     /// Each question's cell, and whether its body is counted in `bytes`.
-    cells: std::sync::Mutex<std::collections::HashMap<String, (std::sync::Arc<tokio::sync::OnceCell<Exchange>>, bool)>>,
+    cells: std::sync::Mutex<std::collections::HashMap<String, (Cell, bool)>>,
     bytes: std::sync::atomic::AtomicUsize,
 }
 
@@ -234,7 +237,7 @@ impl Shared {
     /// …and all kept bodies together at most this.
     const MAX_TOTAL: usize = 16 * 1024 * 1024;
 
-    fn cell(&self, key: &str) -> std::sync::Arc<tokio::sync::OnceCell<Exchange>> {
+    fn cell(&self, key: &str) -> Cell {
         let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
         cells.entry(key.to_string()).or_default().0.clone()
     }
