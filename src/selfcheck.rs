@@ -176,6 +176,7 @@ async fn run_once(shared: Arc<Shared>, config: MockConfig) -> anyhow::Result<BTr
         identity: runner::IdentityContext {
             main_project_id: Some(mock::TENANT.to_string()),
             other_project_id: Some(mock::SECOND_TENANT.to_string()),
+            main_is_admin: Some(false),
             other_is_admin: Some(false),
         },
     });

@@ -157,7 +157,7 @@ pub struct ExchangeEvidence {
     /// The body's size as received.
     pub bytes: usize,
     pub duration_ms: u128,
-    /// Throttled answers (429/503) that were retried before this one.
+    /// Throttled answers (429/503) and closed connections that were retried before this one.
     pub retries: Vec<crate::exec::Retry>,
     /// The body, pretty-printed when JSON, trimmed.
     pub body: String,
@@ -172,13 +172,14 @@ impl ExchangeEvidence {
             let each: Vec<String> = self
                 .retries
                 .iter()
-                .map(|r| {
-                    format!(
+                .map(|r| match &r.closed {
+                    Some(why) => format!("no answer, the connection closed ({why}); sent again"),
+                    None => format!(
                         "{} (Retry-After {}, waited {} ms)",
                         r.status,
                         r.retry_after.as_deref().unwrap_or("absent"),
                         r.waited_ms
-                    )
+                    ),
                 })
                 .collect();
             format!(

@@ -319,3 +319,58 @@ fn a_404_for_an_image_deleted_since_discovery_is_inconclusive_not_a_failure() {
         "{text}"
     );
 }
+
+#[test]
+fn a_connection_closed_before_any_answer_is_sent_once_more() {
+    // The first connection is closed as soon as the request is read (as a server closes an
+    // idle keep-alive connection the instant it is reused); the next one is answered.
+    let url = serve(|_, n, stream| {
+        if n == 0 {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        } else {
+            write_response(stream, "200 OK", "application/json", valid_list());
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let (code, text, _) = run(
+        &url,
+        &[
+            "--exact",
+            "image-v2/shape/list-schema",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let case = &report["cases"][0];
+    assert_eq!(case["requests"], 2, "{case:#}");
+    let retry = &case["evidence"]["exchanges"][0]["retries"][0];
+    assert_eq!(retry["status"], 0, "{case:#}");
+    assert!(retry["closed"].as_str().is_some_and(|s| !s.is_empty()), "{case:#}");
+}
+
+#[test]
+fn a_server_that_always_closes_is_an_error_after_one_resend() {
+    let url = serve(|_, _, stream| {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let (code, text, _) = run(
+        &url,
+        &[
+            "--exact",
+            "image-v2/shape/list-schema",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("ERROR [MUST] image-v2/shape/list-schema"), "{text}");
+    assert!(text.contains("the connection closed before any answer"), "{text}");
+    assert!(text.contains("sent again"), "{text}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["cases"][0]["requests"], 2, "one resend, no more: {report:#}");
+}

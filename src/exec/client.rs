@@ -1,6 +1,9 @@
 //! The request executor: every request has a timeout, every body a size cap, no redirect is
 //! followed (a redirect could carry the token to another host), and every exchange can be
-//! shown as a runnable curl command without the token.
+//! shown as a runnable curl command without the token. A server may close an idle keep-alive
+//! connection at the instant it is reused (gunicorn does after 2 s); an idempotent request
+//! that loses its connection before any answer begins is sent once more on a new one, as
+//! RFC 9110 §9.2.2 allows, and the evidence says so.
 
 use std::time::{Duration, Instant};
 
@@ -151,6 +154,9 @@ pub enum TransportError {
         cap: usize,
     },
     Connect(String),
+    /// The connection closed (or was reset) after the request went out and before any answer
+    /// began: most often an idle keep-alive connection the server closed as it was reused.
+    Closed(String),
     Other(String),
     /// `--max-requests` is used up.
     Budget(usize),
@@ -167,6 +173,7 @@ impl std::fmt::Display for TransportError {
             TransportError::Timeout(d) => write!(f, "no complete answer within {} s (timeout)", d.as_secs_f64()),
             TransportError::BodyTooLarge { cap } => write!(f, "the body exceeds the {cap}-byte cap; reading stopped"),
             TransportError::Connect(e) => write!(f, "could not connect: {e}"),
+            TransportError::Closed(e) => write!(f, "the connection closed before any answer: {e}"),
             TransportError::Other(e) => write!(f, "transport error: {e}"),
             TransportError::Budget(n) => write!(f, "the request budget (--max-requests {n}) is used up"),
             TransportError::Throttled { status, attempts } => {
@@ -179,14 +186,18 @@ impl std::fmt::Display for TransportError {
     }
 }
 
-/// A 429 or 503 answer that was retried.
+/// A 429 or 503 answer that was retried, or a connection that closed before any answer.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Retry {
+    /// The throttled answer's status; 0 when no answer came (see `closed`).
     pub status: u16,
     /// The `Retry-After` header as sent, if any.
     pub retry_after: Option<String>,
     /// How long the client waited before trying again.
     pub waited_ms: u128,
+    /// Why no answer came, when the connection closed first (retried at once, once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -207,13 +218,16 @@ impl Exchange {
     }
 }
 
+/// One question's answer, filled by the first case that asks it.
+type Cell = std::sync::Arc<tokio::sync::OnceCell<Exchange>>;
+
 /// Answers of GETs shared within a run: one cell per question, so that cases asking the same
 /// at once wait for one request. Only answers worth keeping stay: small bodies (pages of a
 /// large catalogue are not kept, a run's memory is bounded), never a transport error.
 #[derive(Default)]
 struct Shared {
     /// Each question's cell, and whether its body is counted in `bytes`.
-    cells: std::sync::Mutex<std::collections::HashMap<String, (std::sync::Arc<tokio::sync::OnceCell<Exchange>>, bool)>>,
+    cells: std::sync::Mutex<std::collections::HashMap<String, (Cell, bool)>>,
     bytes: std::sync::atomic::AtomicUsize,
 }
 
@@ -223,7 +237,7 @@ impl Shared {
     /// …and all kept bodies together at most this.
     const MAX_TOTAL: usize = 16 * 1024 * 1024;
 
-    fn cell(&self, key: &str) -> std::sync::Arc<tokio::sync::OnceCell<Exchange>> {
+    fn cell(&self, key: &str) -> Cell {
         let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
         cells.entry(key.to_string()).or_default().0.clone()
     }
@@ -355,13 +369,15 @@ impl HttpClient {
     }
 
     /// Sends the request within the run's politeness limits; a 429 or 503 is retried after its
-    /// `Retry-After` (bounded), and one that never clears is an error, not an answer.
+    /// `Retry-After` (bounded), and one that never clears is an error, not an answer. An
+    /// idempotent request whose connection closed before any answer is sent once more.
     pub async fn send_fresh(&self, request: RequestSpec) -> Exchange {
         let started = Instant::now();
         let polite = &self.politeness;
         let mut retries = Vec::new();
         // Requests outside a case (sign-in, pre-flight) go before any case's.
         let priority = crate::events::current_case().map_or(u32::MAX, |c| c.priority);
+        let mut resent = false;
         let result = loop {
             let permit = match polite.admit(priority).await {
                 Ok(p) => p,
@@ -374,6 +390,19 @@ impl HttpClient {
                 .unwrap_or(Err(TransportError::Timeout(self.limits.timeout)));
             drop(permit);
             self.answered_event(info, &result, attempt_started.elapsed());
+            if let Err(TransportError::Closed(why)) = &result
+                && !resent
+                && request.method != Method::Patch
+            {
+                resent = true;
+                retries.push(Retry {
+                    status: 0,
+                    retry_after: None,
+                    waited_ms: 0,
+                    closed: Some(why.clone()),
+                });
+                continue;
+            }
             let throttled = matches!(&result, Ok(r) if r.status == 429 || r.status == 503);
             if !throttled {
                 break result;
@@ -397,6 +426,7 @@ impl HttpClient {
                 status,
                 retry_after: header,
                 waited_ms: wait.as_millis(),
+                closed: None,
             });
         };
         Exchange {
@@ -500,6 +530,9 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> TransportError {
         TransportError::Timeout(timeout)
     } else if e.is_connect() {
         TransportError::Connect(error_chain(e))
+    } else if e.is_request() {
+        // Failed while sending or awaiting the answer's head; body errors are `is_body`.
+        TransportError::Closed(error_chain(e))
     } else {
         TransportError::Other(error_chain(e))
     }

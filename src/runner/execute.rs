@@ -102,6 +102,7 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         identity: super::IdentityContext {
             main_project_id: plan.main.facts.as_ref().and_then(|f| f.project_id.clone()),
             other_project_id: plan.other.as_ref().and_then(|o| o.facts.as_ref()?.project_id.clone()),
+            main_is_admin: plan.main.facts.as_ref().map(|f| f.is_admin()),
             other_is_admin: plan.other.as_ref().and_then(|o| o.facts.as_ref().map(|f| f.is_admin())),
         },
     });

@@ -109,6 +109,8 @@ fn needs_whole_answer(case: &Case) -> bool {
 pub struct IdentityContext {
     pub main_project_id: Option<String>,
     pub other_project_id: Option<String>,
+    /// Whether the main identity holds the admin role (its list is then every project's).
+    pub main_is_admin: Option<bool>,
     /// Whether the second identity holds the admin role (it then sees every project's images).
     pub other_is_admin: Option<bool>,
 }
@@ -217,14 +219,16 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
         .into();
     }
     for need in &case.needs {
-        if let Need::OtherIdentityNotAdmin = &need.value
-            && ctx.identity.other_is_admin == Some(true)
-        {
-            return Outcome::skip(
-                "the second identity is an admin (role admin): it sees every project's images, so it cannot show what another project is kept from",
-            )
-            .into();
-        }
+        let reason = match &need.value {
+            Need::OtherIdentityNotAdmin if ctx.identity.other_is_admin == Some(true) => {
+                "the second identity is an admin (role admin): it sees every project's images, so it cannot show what another project is kept from"
+            }
+            Need::MainIdentityNotAdmin if ctx.identity.main_is_admin == Some(true) => {
+                "the main identity is an admin (role admin): its list holds every project's images and shares, so it cannot show which ones its own project's memberships select"
+            }
+            _ => continue,
+        };
+        return Outcome::skip(reason).into();
     }
     let mut catalogue = None;
     let judged_with = judged_with_catalogue(case);
@@ -259,7 +263,7 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
             Need::CatalogueAtLeast(n) if catalogue.is_some() && count < *n => {
                 return Outcome::skip(format!("needs at least {n} images; the catalogue has {count}")).into();
             }
-            Need::CatalogueAtLeast(_) | Need::OtherIdentityNotAdmin => {}
+            Need::CatalogueAtLeast(_) | Need::OtherIdentityNotAdmin | Need::MainIdentityNotAdmin => {}
         }
     }
     for (name, b) in &case.bind {
