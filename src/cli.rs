@@ -243,6 +243,11 @@ pub struct RunArgs {
     /// Do not verify TLS certificates (warned about on stderr).
     #[arg(long, help_heading = "Target")]
     pub insecure: bool,
+    /// Skip the pre-flight (one look at each endpoint before any case: reachable, TLS, token
+    /// accepted, URL shape) and record whatever the target answers as case verdicts (for a
+    /// provider whose bug is refusing valid tokens).
+    #[arg(long, help_heading = "Target")]
+    pub no_preflight: bool,
     /// The token sent as X-Auth-Token (never printed).
     #[arg(
         long,

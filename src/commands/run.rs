@@ -4,7 +4,7 @@
 use crate::cli::{ConsoleFormat, RunArgs};
 use crate::events::EventSink;
 use crate::exit_codes;
-use crate::plan::{PlanError, Request};
+use crate::plan::{Plan, PlanError, PreflightRecord, Request};
 use crate::redact::Redactor;
 
 pub fn run(args: RunArgs) -> u8 {
@@ -30,7 +30,7 @@ pub fn run(args: RunArgs) -> u8 {
         Err(code) => return code,
     };
     let console = request.console;
-    let plan = match request.resolve(&rt) {
+    let mut plan = match request.resolve(&rt) {
         Ok(p) => p,
         Err(e) => return plan_error(&e),
     };
@@ -44,10 +44,21 @@ pub fn run(args: RunArgs) -> u8 {
         super::emit(&text);
         return exit_codes::SUCCESS;
     }
+    let redactor = Redactor::new(plan.secrets.clone());
+    if plan.preflight == PreflightRecord::Pending {
+        match preflight(&rt, &plan) {
+            Ok(passed) => plan.preflight = PreflightRecord::Passed { endpoints: passed },
+            Err(lines) => {
+                for l in lines {
+                    eprintln!("imgconform: {}", redactor.redact(&l));
+                }
+                return exit_codes::BAD_INPUT;
+            }
+        }
+    }
     if plan.cases.is_empty() {
         eprintln!("imgconform: every selected case is marked `ignore` (run them with --include-ignored)");
     }
-    let redactor = Redactor::new(plan.secrets.clone());
     let sink = EventSink::new(crate::report::reporters(&plan, &redactor));
     let executed = match rt.block_on(crate::runner::execute(plan, sink.clone(), redactor.clone())) {
         Ok(x) => x,
@@ -81,6 +92,28 @@ pub fn run(args: RunArgs) -> u8 {
     } else {
         exit_codes::SUCCESS
     }
+}
+
+/// One look at each endpoint before any case (see `exec::preflight`): the passed endpoints, or
+/// one line per endpoint that will not do.
+fn preflight(rt: &tokio::runtime::Runtime, plan: &Plan) -> Result<Vec<crate::exec::preflight::Passed>, Vec<String>> {
+    let limits = crate::exec::HttpLimits {
+        timeout: plan.budgets.timeout,
+        max_body: plan.budgets.max_body,
+        tls: plan.tls.clone(),
+    };
+    // The run's politeness (rate, retries), but not its request budget: that is for the cases.
+    let polite = crate::exec::PolitenessConfig {
+        max_requests: None,
+        ..plan.budgets.politeness.clone()
+    };
+    let client = crate::exec::HttpClient::with_politeness(limits, plan.main.token.clone(), polite)
+        .map_err(|e| vec![format!("{e:#}")])?
+        .with_other_token(plan.other.as_ref().and_then(|o| o.token.clone()));
+    let targets = plan.preflight_targets();
+    let creds = plan.preflight_credentials();
+    rt.block_on(crate::exec::preflight::check(&client, &targets, &creds))
+        .map_err(|failures| failures.iter().map(ToString::to_string).collect())
 }
 
 fn plan_error(e: &PlanError) -> u8 {

@@ -81,6 +81,19 @@ pub fn version() -> String {
     }
 }
 
+/// `--image-url`, `catalogue (image, public, RegionOne)`, `embedded mock`.
+pub(super) fn source_words(source: &EndpointSource) -> String {
+    match source {
+        EndpointSource::Flag(f) => f.clone(),
+        EndpointSource::Catalogue {
+            service_type,
+            interface,
+            region,
+        } => format!("catalogue ({service_type}, {interface}, {region})"),
+        EndpointSource::Mock => "embedded mock".to_string(),
+    }
+}
+
 fn identity(role: &'static str, i: &Identity) -> IdentitySummary {
     let f = i.facts.clone().unwrap_or_default();
     IdentitySummary {
@@ -142,15 +155,7 @@ impl Plan {
             .map(|e| EndpointSummary {
                 kind: e.kind.clone(),
                 url: self.endpoint_url(e, mock_base),
-                source: match &e.source {
-                    EndpointSource::Flag(f) => f.clone(),
-                    EndpointSource::Catalogue {
-                        service_type,
-                        interface,
-                        region,
-                    } => format!("catalogue ({service_type}, {interface}, {region})"),
-                    EndpointSource::Mock => "embedded mock".to_string(),
-                },
+                source: source_words(&e.source),
             })
             .collect();
         let mut identities = vec![identity("main", &self.main)];
