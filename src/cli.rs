@@ -11,10 +11,19 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::exit_codes;
 
+/// The version and the commit the binary was built from (set by build.rs; `unknown` when it
+/// was not built from a git checkout): what `--version`, the banner and the reports say.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("IMGCONFORM_GIT_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "imgconform",
-    version,
+    version = VERSION,
     about = "Conformance suite for OpenStack-style list-images APIs (compute-v2, image-v2, ims), with a reference mock",
     after_help = exit_codes::HELP
 )]
@@ -224,7 +233,7 @@ pub struct RunArgs {
     /// (OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, ...) work alone or override it.
     #[arg(
         long,
-        alias = "os-cloud",
+        visible_alias = "os-cloud",
         env = "OS_CLOUD",
         value_name = "NAME",
         help_heading = "Target"
@@ -235,11 +244,89 @@ pub struct RunArgs {
     #[arg(long, env = "OS_OTHER_CLOUD", value_name = "NAME", help_heading = "Target")]
     pub other_cloud: Option<String>,
     /// The catalogue region to use.
-    #[arg(long, alias = "os-region-name", value_name = "REGION", help_heading = "Target")]
+    #[arg(
+        long,
+        visible_alias = "os-region-name",
+        value_name = "REGION",
+        help_heading = "Target"
+    )]
     pub region: Option<String>,
     /// The catalogue interface to use (public, internal, admin; default public).
-    #[arg(long, alias = "os-interface", value_name = "INTERFACE", help_heading = "Target")]
+    #[arg(
+        long,
+        visible_alias = "os-interface",
+        value_name = "INTERFACE",
+        help_heading = "Target"
+    )]
     pub interface: Option<String>,
+    /// Keystone v3 (as OS_AUTH_URL): authenticate without a clouds.yaml, with --username,
+    /// --password (or OS_PASSWORD), --project-name, … or an application credential.
+    #[arg(long, visible_alias = "os-auth-url", value_name = "URL", help_heading = "Target")]
+    pub auth_url: Option<String>,
+    /// The Keystone user (as OS_USERNAME).
+    #[arg(long, visible_alias = "os-username", value_name = "NAME", help_heading = "Target")]
+    pub username: Option<String>,
+    /// The user's password (as OS_PASSWORD; prefer that or secure.yaml: other users of the
+    /// machine can read a command line). Never printed.
+    #[arg(
+        long,
+        visible_alias = "os-password",
+        value_name = "PASSWORD",
+        help_heading = "Target"
+    )]
+    pub password: Option<String>,
+    /// The project to scope the token to, by name (as OS_PROJECT_NAME).
+    #[arg(
+        long,
+        visible_alias = "os-project-name",
+        value_name = "NAME",
+        help_heading = "Target"
+    )]
+    pub project_name: Option<String>,
+    /// The project to scope the token to, by id (as OS_PROJECT_ID).
+    #[arg(long, visible_alias = "os-project-id", value_name = "ID", help_heading = "Target")]
+    pub project_id: Option<String>,
+    /// The user's domain (as OS_USER_DOMAIN_NAME).
+    #[arg(
+        long,
+        visible_alias = "os-user-domain-name",
+        value_name = "NAME",
+        help_heading = "Target"
+    )]
+    pub user_domain_name: Option<String>,
+    /// The project's domain (as OS_PROJECT_DOMAIN_NAME).
+    #[arg(
+        long,
+        visible_alias = "os-project-domain-name",
+        value_name = "NAME",
+        help_heading = "Target"
+    )]
+    pub project_domain_name: Option<String>,
+    /// An application credential's id (as OS_APPLICATION_CREDENTIAL_ID).
+    #[arg(
+        long,
+        visible_alias = "os-application-credential-id",
+        value_name = "ID",
+        help_heading = "Target"
+    )]
+    pub application_credential_id: Option<String>,
+    /// The application credential's secret (as OS_APPLICATION_CREDENTIAL_SECRET). Never printed.
+    #[arg(
+        long,
+        visible_alias = "os-application-credential-secret",
+        value_name = "SECRET",
+        help_heading = "Target"
+    )]
+    pub application_credential_secret: Option<String>,
+    /// A CA bundle (PEM) to verify the endpoints' certificates with (as OS_CACERT).
+    #[arg(long, visible_alias = "os-cacert", value_name = "FILE", help_heading = "Target")]
+    pub cacert: Option<PathBuf>,
+    /// A client certificate (PEM) (as OS_CERT).
+    #[arg(long, visible_alias = "os-cert", value_name = "FILE", help_heading = "Target")]
+    pub cert: Option<PathBuf>,
+    /// The client certificate's key (PEM) (as OS_KEY).
+    #[arg(long, visible_alias = "os-key", value_name = "FILE", help_heading = "Target")]
+    pub key: Option<PathBuf>,
     /// Do not verify TLS certificates (warned about on stderr).
     #[arg(long, help_heading = "Target")]
     pub insecure: bool,
@@ -251,7 +338,7 @@ pub struct RunArgs {
     /// The token sent as X-Auth-Token (never printed).
     #[arg(
         long,
-        alias = "os-token",
+        visible_alias = "os-token",
         env = "OS_TOKEN",
         hide_env_values = true,
         value_name = "TOKEN",
@@ -313,6 +400,12 @@ pub struct RunArgs {
     pub mock_latency_ms: u64,
     #[command(flatten)]
     pub input: InputArgs,
+    /// The ids of the options whose value came from the environment (`cloud` from OS_CLOUD),
+    /// and of those given on the command line: the banner says which variables were used.
+    #[arg(skip)]
+    pub from_env: Vec<String>,
+    #[arg(skip)]
+    pub on_command_line: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -389,6 +482,13 @@ pub fn parse() -> Cli {
         }
         given.sort_by_key(|(at, _)| *at);
         args.endpoint.extend(given.into_iter().map(|(_, e)| e));
+        for id in m.ids() {
+            match m.value_source(id.as_str()) {
+                Some(clap::parser::ValueSource::EnvVariable) => args.from_env.push(id.to_string()),
+                Some(clap::parser::ValueSource::CommandLine) => args.on_command_line.push(id.to_string()),
+                _ => {}
+            }
+        }
     }
     cli
 }
@@ -402,7 +502,7 @@ pub fn command(kinds: &std::collections::BTreeMap<String, crate::model::Endpoint
             c = c.arg(
                 clap::Arg::new(flag)
                     .long(flag)
-                    .alias(alias)
+                    .visible_alias(alias)
                     .value_name("URL")
                     .action(clap::ArgAction::Append)
                     .value_parser(parse_http_url)

@@ -153,7 +153,7 @@ fn no_preflight_records_the_answers_as_verdicts() {
         "pagination",
     ]);
     assert_eq!(r.code, Some(1), "{}", r.text());
-    assert!(!r.stderr.contains("pre-flight:"), "{}", r.stderr);
+    assert!(!r.stderr.contains("imgconform: pre-flight:"), "{}", r.stderr);
     assert!(r.stdout.contains("FAILED"), "{}", r.stdout);
     assert!(r.stdout.contains("401"), "the refusal is the evidence: {}", r.stdout);
 }
@@ -164,5 +164,5 @@ fn a_good_target_passes_and_the_run_goes_on() {
     let url = mock.get().image_url();
     let r = run(&["--image-url", &url, "--token", DEFAULT_TOKEN, "pagination"]);
     assert_eq!(r.code, Some(0), "{}", r.text());
-    assert!(!r.stderr.contains("pre-flight:"), "{}", r.stderr);
+    assert!(!r.stderr.contains("imgconform: pre-flight:"), "{}", r.stderr);
 }

@@ -7,6 +7,7 @@
 //! printable (`run --plan`) and is all the executor reads.
 
 mod baseline;
+pub mod environment;
 mod partition;
 mod render;
 mod selection;
@@ -14,7 +15,7 @@ mod target;
 
 pub use baseline::{Baseline, BaselineEntry};
 pub use partition::Partition;
-pub use render::{PlanSummary, render_text, version};
+pub use render::{PlanSummary, render_banner, render_text, version};
 pub use selection::Selection;
 pub use target::{
     EndpointSource, EndpointUrl, Identity, PlannedEndpoint, Target, adjust, mock_urls, target_configured,
@@ -115,6 +116,8 @@ pub struct Plan {
     pub command_line: String,
     /// Whether the pre-flight runs, and what it found once it has.
     pub preflight: PreflightRecord,
+    /// The `OS_*` variables set, and whether the run used each (names only).
+    pub environment: Vec<environment::EnvVar>,
 }
 
 /// The pre-flight's place in the run (see `exec::preflight`).
@@ -273,10 +276,16 @@ impl Request {
             },
         };
         let mut secrets = resolved.secrets.clone();
+        // Secrets typed on the command line are redacted from it even when the run does not
+        // use them (the embedded mock needs no password).
+        for s in [&args.password, &args.application_credential_secret, &args.token] {
+            secrets.extend(s.clone().filter(|s| !s.is_empty()).map(Secret::new));
+        }
         secrets.extend(resolved.main.token.clone());
         secrets.extend(resolved.other.as_ref().and_then(|o| o.token.clone()));
         let redactor = crate::redact::Redactor::new(secrets.clone());
         let command_line = redactor.redact(&command_line());
+        let environment = environment::report(&args, &resolved.target, resolved.other.is_some(), std::env::vars());
         let preflight = if resolved.target.is_mock() {
             PreflightRecord::NotNeeded
         } else if args.no_preflight {
@@ -313,6 +322,7 @@ impl Request {
             renewal: resolved.renewal,
             command_line,
             preflight,
+            environment,
         })
     }
 }

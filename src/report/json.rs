@@ -85,7 +85,9 @@ impl Format for Json {
             version: crate::plan::version(),
             status: &status,
             plan: run.plan,
-            started_at: end.map(|s| s.started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            started_at: end
+                .map(|s| s.started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .or_else(|| run.plan.and_then(|p| p.started_at.clone())),
             finished_at: end.map(|_| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
             summary: Summary {
                 passed: c.pass,

@@ -110,8 +110,10 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         snapshots: Some(plan.snapshots.clone()),
         today: chrono::Utc::now().date_naive(),
     });
+    let mut summary = plan.summary(mock_base.as_deref());
+    summary.started_at = Some(started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
     sink.emit(Event::RunStarted {
-        plan: Arc::new(plan.summary(mock_base.as_deref())),
+        plan: Arc::new(summary),
     });
 
     let mut counts = Counts::default();
