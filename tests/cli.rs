@@ -452,3 +452,36 @@ fn a_failure_against_the_embedded_mock_says_how_to_start_that_mock_again() {
     let cmd = format!("imgconform mock --listen 127.0.0.1:{port} --images 40 --quirk marker-inclusive");
     assert_eq!(r.stdout.matches(&cmd).count(), 1, "once: {}", r.stdout);
 }
+
+#[test]
+fn spec_references_are_readable_in_every_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, json) = (dir.path().join("r.xml"), dir.path().join("r.json"));
+    let r = common::run(&[
+        "-q",
+        "image-v2/pagination/limit-1-walk",
+        "--mock-quirk",
+        "marker-inclusive",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(1), "{}", r.text());
+    let cite = "Image API v2, List images § Pagination (003_b48025eb92be26ba.txt)";
+    assert!(r.stdout.contains(&format!("spec: {cite}: \"")), "{}", r.stdout);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let spec = doc
+        .descendants()
+        .find(|n| n.has_tag_name("property") && n.attribute("name") == Some("spec"))
+        .and_then(|n| n.attribute("value"));
+    assert_eq!(spec, Some(cite));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let case = &v["cases"][0];
+    assert_eq!(case["spec"], cite);
+    assert_eq!(case["spec_ref"]["document"], "003_b48025eb92be26ba.txt");
+    assert_eq!(case["spec_ref"]["title"], "Image API v2, List images");
+    assert_eq!(case["spec_ref"]["short"], "image list");
+    assert_eq!(case["spec_ref"]["section"], "Pagination");
+}

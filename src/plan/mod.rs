@@ -83,6 +83,8 @@ pub struct SuiteParts {
     pub profiles: BTreeMap<String, Profile>,
     pub kinds: BTreeMap<String, EndpointKind>,
     pub schemas: SchemaSet,
+    /// The seed documents' titles, for readable spec references.
+    pub documents: BTreeMap<String, crate::model::Document>,
 }
 
 /// Everything a run does, resolved.
@@ -298,6 +300,7 @@ impl Request {
                 profiles: suite.profiles,
                 kinds: suite.endpoints,
                 schemas: suite.schemas,
+                documents: suite.documents,
             }),
             cases,
             ignored,

@@ -22,7 +22,10 @@ struct CaseJson<'a> {
     title: &'a str,
     requirements: &'a [String],
     level: &'static str,
+    /// `Image API v2, List images § Pagination (003_b48025eb92be26ba.txt)`.
     spec: &'a str,
+    spec_ref: &'a crate::events::SpecRef,
+    quote: &'a str,
     source: &'a str,
     verdict: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -118,6 +121,8 @@ fn case_json(r: &CaseRecord) -> CaseJson<'_> {
         requirements: &r.requirements,
         level: r.level.as_str(),
         spec: &r.spec,
+        spec_ref: &r.spec_ref,
+        quote: &r.quote,
         source: &r.source,
         verdict: r.outcome.verdict.label(),
         reason: match &r.outcome.verdict {

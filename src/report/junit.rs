@@ -201,6 +201,8 @@ fn render(records: &[CaseRecord], run: &[(&str, String)], redactor: &Redactor) -
         .map(|r| {
             let p = vec![
                 ("spec", redactor.redact(&r.spec)),
+                ("spec.document", r.spec_ref.document.clone()),
+                ("spec.section", r.spec_ref.section.clone()),
                 ("level", r.level.as_str().to_string()),
                 ("requirements", r.requirements.join(" ")),
                 ("verdict", r.outcome.verdict.label().to_string()),
