@@ -67,8 +67,10 @@ fn list_prints_case_ids_and_runs_nothing() {
         .output()
         .unwrap();
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(list["format_version"].is_u64(), "{list}");
     assert!(
-        list.as_array()
+        list["cases"]
+            .as_array()
             .unwrap()
             .iter()
             .any(|c| c["id"] == "image-v2/pagination/limit-1-walk" && c["level"] == "MUST")

@@ -55,7 +55,11 @@ pub(crate) fn emit_report<T: serde::Serialize>(
     text: impl FnOnce() -> String,
 ) -> Result<(), u8> {
     if format == "json" {
-        let json = serde_json::to_string_pretty(report).map_err(|e| {
+        let value = serde_json::to_value(report).map_err(|e| {
+            eprintln!("imgconform: {e}");
+            exit_codes::TOOL_FAILED
+        })?;
+        let json = serde_json::to_string_pretty(&crate::report::versioned(value)).map_err(|e| {
             eprintln!("imgconform: {e}");
             exit_codes::TOOL_FAILED
         })?;

@@ -37,7 +37,8 @@ pub fn run(args: RunArgs) -> u8 {
     if show_plan {
         let summary = plan.summary(None);
         let text = if console.format == ConsoleFormat::Json {
-            serde_json::to_string_pretty(&summary).unwrap_or_default() + "\n"
+            let value = serde_json::to_value(&summary).unwrap_or_default();
+            serde_json::to_string_pretty(&crate::report::versioned(value)).unwrap_or_default() + "\n"
         } else {
             crate::plan::render_text(&summary)
         };
@@ -132,7 +133,8 @@ fn plan_error(e: &PlanError) -> u8 {
 }
 
 /// `run --list`: the selected cases with their titles; `-q` gives libtest's plain `ID: test`
-/// lines (for scripts that parse a `cargo test --list`), `--format json` a JSON list.
+/// lines (for scripts that parse a `cargo test --list`), `--format json` a JSON document
+/// (`format_version`, `cases`).
 fn list_cases(request: &Request) -> u8 {
     let cases = request.listed();
     let text = if request.console.format == ConsoleFormat::Terse {
@@ -143,13 +145,15 @@ fn list_cases(request: &Request) -> u8 {
             .map(|c| {
                 serde_json::json!({
                     "id": c.id(), "title": c.case.title, "profile": c.case.profile.value,
+                    "spec": crate::model::cite(&request.suite.documents, &c.case.spec.doc.value, &c.case.spec.section),
                     "level": c.case.level.as_str(), "source": c.location(),
                     "requirements": c.case.requirements.iter().map(|r| r.value.clone()).collect::<Vec<_>>(),
                     "ignored": c.case.ignore.is_some(),
                 })
             })
             .collect();
-        serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"
+        let doc = crate::report::versioned(serde_json::json!({ "cases": list }));
+        serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
     } else {
         let width = cases.iter().map(|c| c.id().len()).max().unwrap_or(0) + 2;
         cases
