@@ -48,6 +48,25 @@ pub enum Command {
     Selfcheck(SelfcheckArgs),
     /// Write a baseline (YAML, to stdout) of the failures in a `run --json` results file.
     Baseline(BaselineArgs),
+    /// Print a shell completion script (e.g. `imgconform completions bash >
+    /// ~/.local/share/bash-completion/completions/imgconform`).
+    Completions(CompletionsArgs),
+    /// Print a manual page (roff) to stdout: imgconform(1), or a subcommand's
+    /// (`imgconform man run > imgconform-run.1`).
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (run, mock, lint, coverage, selfcheck, baseline, …).
+    pub subcommand: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

@@ -487,3 +487,27 @@ fn spec_references_are_readable_in_every_report() {
     assert_eq!(case["spec_ref"]["short"], "image list");
     assert_eq!(case["spec_ref"]["section"], "Pagination");
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_real_command_line() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = common::imgconform(&["completions", shell]);
+        assert_eq!(out.code, Some(0), "{shell}: {}", out.stderr);
+        for flag in ["image-url", "no-preflight", "os-cloud", "mock-quirk"] {
+            assert!(out.stdout.contains(flag), "{shell} completions lack {flag}");
+        }
+    }
+    assert_eq!(common::imgconform(&["completions", "tcsh"]).code, Some(2));
+    let man = common::imgconform(&["man"]);
+    assert_eq!(man.code, Some(0), "{}", man.stderr);
+    assert!(man.stdout.contains(".TH imgconform 1"), "{}", man.stdout);
+    assert!(man.stdout.contains("Exit codes"), "the exit-code table is in the page");
+    let run = common::imgconform(&["man", "run"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains(".TH imgconform-run 1"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(r"\-\-image\-url"),
+        "the per-kind flags are in run's page"
+    );
+    assert_eq!(common::imgconform(&["man", "no-such-command"]).code, Some(2));
+}

@@ -6,6 +6,7 @@ pub mod lint;
 pub mod mock;
 pub mod run;
 pub mod selfcheck;
+pub mod shell;
 
 use crate::cli::InputArgs;
 use crate::exit_codes;
