@@ -170,6 +170,11 @@ fn parse_endpoint(s: &str) -> Result<EndpointArg, String> {
     })
 }
 
+/// The help heading of the embedded mock's options (the target when no endpoint is given).
+const MOCK: &str = "Target: the embedded mock";
+
+/// `run`'s options, grouped in `--help` by what they are for: selection, output, target (and
+/// the embedded mock), limits, politeness.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Run only the cases whose id contains FILTER (any of several); with --exact, equal to it.
@@ -365,6 +370,20 @@ pub struct RunArgs {
     )]
     pub token: Option<String>,
 
+    /// Catalogue size of the embedded mock.
+    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N", help_heading = MOCK)]
+    pub mock_images: usize,
+    /// Inject a named bug into the embedded mock (repeatable; see `imgconform mock --list-quirks`).
+    #[arg(long, value_name = "NAME", help_heading = MOCK)]
+    pub mock_quirk: Vec<crate::mock::Quirk>,
+    /// Switch the embedded mock to a conforming variant the suite must pass (repeatable; see
+    /// `imgconform mock --list-variants`).
+    #[arg(long, value_name = "NAME", help_heading = MOCK)]
+    pub mock_variant: Vec<crate::mock::Variant>,
+    /// Make the embedded mock wait this long before every answer (benchmarks).
+    #[arg(long, default_value_t = 0, value_name = "MS", help_heading = MOCK)]
+    pub mock_latency_ms: u64,
+
     /// Seconds before a request without a complete answer is given up (an ERROR).
     #[arg(long, default_value_t = 30.0, value_name = "SECS", help_heading = "Limits")]
     pub timeout: f64,
@@ -404,20 +423,7 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Politeness")]
     pub retries: u32,
 
-    /// Catalogue size of the embedded mock.
-    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N")]
-    pub mock_images: usize,
-    /// Inject a named bug into the embedded mock (repeatable; see `imgconform mock --list-quirks`).
-    #[arg(long, value_name = "NAME")]
-    pub mock_quirk: Vec<crate::mock::Quirk>,
-    /// Switch the embedded mock to a conforming variant the suite must pass (repeatable; see
-    /// `imgconform mock --list-variants`).
-    #[arg(long, value_name = "NAME")]
-    pub mock_variant: Vec<crate::mock::Variant>,
-    /// Make the embedded mock wait this long before every answer (benchmarks).
-    #[arg(long, default_value_t = 0, value_name = "MS")]
-    pub mock_latency_ms: u64,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Selection")]
     pub input: InputArgs,
     /// The ids of the options whose value came from the environment (`cloud` from OS_CLOUD),
     /// and of those given on the command line: the banner says which variables were used.

@@ -511,3 +511,46 @@ fn completions_and_man_pages_come_from_the_real_command_line() {
     );
     assert_eq!(common::imgconform(&["man", "no-such-command"]).code, Some(2));
 }
+
+#[test]
+fn run_help_is_grouped_and_has_no_libtest_leftovers() {
+    let help = common::imgconform(&["run", "--help"]).stdout;
+    let headings: Vec<&str> = help
+        .lines()
+        .filter(|l| !l.starts_with(' ') && l.ends_with(':'))
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            "Options:",
+            "Selection:",
+            "Output:",
+            "Target:",
+            "Target: the embedded mock:",
+            "Limits:",
+            "Politeness:",
+            "Exit codes:"
+        ],
+        "{help}"
+    );
+    // Options: holds only --help; everything else is under what it is for.
+    let options = help
+        .split("Options:")
+        .nth(1)
+        .unwrap()
+        .split("Selection:")
+        .next()
+        .unwrap();
+    assert_eq!(options.matches("--").count(), 1, "{options}");
+    for leftover in [
+        "--bench",
+        "-Z ",
+        "--show-output",
+        "--nocapture",
+        "Usefull",
+        "--logfile",
+        "--force-run-in-process",
+    ] {
+        assert!(!help.contains(leftover), "libtest's {leftover} is back:\n{help}");
+    }
+}
