@@ -166,3 +166,11 @@ fn a_good_target_passes_and_the_run_goes_on() {
     assert_eq!(r.code, Some(0), "{}", r.text());
     assert!(!r.stderr.contains("imgconform: pre-flight:"), "{}", r.stderr);
 }
+
+#[test]
+fn the_compute_list_url_instead_of_the_endpoint_gets_the_specific_hint() {
+    let mock = BackgroundMock::start(MockConfig::default());
+    let url = format!("{}/images", mock.get().compute_url());
+    let r = run(&["--compute-url", &url, "--token", DEFAULT_TOKEN]);
+    assert_one_line(&r, &url, &["give the compute endpoint, not the list URL"]);
+}
