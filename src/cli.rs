@@ -11,10 +11,19 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::exit_codes;
 
+/// The version and the commit the binary was built from (set by build.rs; `unknown` when it
+/// was not built from a git checkout): what `--version`, the banner and the reports say.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("IMGCONFORM_GIT_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "imgconform",
-    version,
+    version = VERSION,
     about = "Conformance suite for OpenStack-style list-images APIs (compute-v2, image-v2, ims), with a reference mock",
     after_help = exit_codes::HELP
 )]
@@ -39,6 +48,25 @@ pub enum Command {
     Selfcheck(SelfcheckArgs),
     /// Write a baseline (YAML, to stdout) of the failures in a `run --json` results file.
     Baseline(BaselineArgs),
+    /// Print a shell completion script (e.g. `imgconform completions bash >
+    /// ~/.local/share/bash-completion/completions/imgconform`).
+    Completions(CompletionsArgs),
+    /// Print a manual page (roff) to stdout: imgconform(1), or a subcommand's
+    /// (`imgconform man run > imgconform-run.1`).
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (run, mock, lint, coverage, selfcheck, baseline, …).
+    pub subcommand: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -142,6 +170,11 @@ fn parse_endpoint(s: &str) -> Result<EndpointArg, String> {
     })
 }
 
+/// The help heading of the embedded mock's options (the target when no endpoint is given).
+const MOCK: &str = "Target: the embedded mock";
+
+/// `run`'s options, grouped in `--help` by what they are for: selection, output, target (and
+/// the embedded mock), limits, politeness.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Run only the cases whose id contains FILTER (any of several); with --exact, equal to it.
@@ -224,7 +257,7 @@ pub struct RunArgs {
     /// (OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, ...) work alone or override it.
     #[arg(
         long,
-        alias = "os-cloud",
+        visible_alias = "os-cloud",
         env = "OS_CLOUD",
         value_name = "NAME",
         help_heading = "Target"
@@ -235,24 +268,121 @@ pub struct RunArgs {
     #[arg(long, env = "OS_OTHER_CLOUD", value_name = "NAME", help_heading = "Target")]
     pub other_cloud: Option<String>,
     /// The catalogue region to use.
-    #[arg(long, alias = "os-region-name", value_name = "REGION", help_heading = "Target")]
+    #[arg(
+        long,
+        visible_alias = "os-region-name",
+        value_name = "REGION",
+        help_heading = "Target"
+    )]
     pub region: Option<String>,
     /// The catalogue interface to use (public, internal, admin; default public).
-    #[arg(long, alias = "os-interface", value_name = "INTERFACE", help_heading = "Target")]
+    #[arg(
+        long,
+        visible_alias = "os-interface",
+        value_name = "INTERFACE",
+        help_heading = "Target"
+    )]
     pub interface: Option<String>,
+    /// Keystone v3 (as OS_AUTH_URL): authenticate without a clouds.yaml, with --username,
+    /// --password (or OS_PASSWORD), --project-name, … or an application credential.
+    #[arg(long, visible_alias = "os-auth-url", value_name = "URL", help_heading = "Target")]
+    pub auth_url: Option<String>,
+    /// The Keystone user (as OS_USERNAME).
+    #[arg(long, visible_alias = "os-username", value_name = "NAME", help_heading = "Target")]
+    pub username: Option<String>,
+    /// The user's password (as OS_PASSWORD; prefer that or secure.yaml: other users of the
+    /// machine can read a command line). Never printed.
+    #[arg(
+        long,
+        visible_alias = "os-password",
+        value_name = "PASSWORD",
+        help_heading = "Target"
+    )]
+    pub password: Option<String>,
+    /// The project to scope the token to, by name (as OS_PROJECT_NAME).
+    #[arg(
+        long,
+        visible_alias = "os-project-name",
+        value_name = "NAME",
+        help_heading = "Target"
+    )]
+    pub project_name: Option<String>,
+    /// The project to scope the token to, by id (as OS_PROJECT_ID).
+    #[arg(long, visible_alias = "os-project-id", value_name = "ID", help_heading = "Target")]
+    pub project_id: Option<String>,
+    /// The user's domain (as OS_USER_DOMAIN_NAME).
+    #[arg(
+        long,
+        visible_alias = "os-user-domain-name",
+        value_name = "NAME",
+        help_heading = "Target"
+    )]
+    pub user_domain_name: Option<String>,
+    /// The project's domain (as OS_PROJECT_DOMAIN_NAME).
+    #[arg(
+        long,
+        visible_alias = "os-project-domain-name",
+        value_name = "NAME",
+        help_heading = "Target"
+    )]
+    pub project_domain_name: Option<String>,
+    /// An application credential's id (as OS_APPLICATION_CREDENTIAL_ID).
+    #[arg(
+        long,
+        visible_alias = "os-application-credential-id",
+        value_name = "ID",
+        help_heading = "Target"
+    )]
+    pub application_credential_id: Option<String>,
+    /// The application credential's secret (as OS_APPLICATION_CREDENTIAL_SECRET). Never printed.
+    #[arg(
+        long,
+        visible_alias = "os-application-credential-secret",
+        value_name = "SECRET",
+        help_heading = "Target"
+    )]
+    pub application_credential_secret: Option<String>,
+    /// A CA bundle (PEM) to verify the endpoints' certificates with (as OS_CACERT).
+    #[arg(long, visible_alias = "os-cacert", value_name = "FILE", help_heading = "Target")]
+    pub cacert: Option<PathBuf>,
+    /// A client certificate (PEM) (as OS_CERT).
+    #[arg(long, visible_alias = "os-cert", value_name = "FILE", help_heading = "Target")]
+    pub cert: Option<PathBuf>,
+    /// The client certificate's key (PEM) (as OS_KEY).
+    #[arg(long, visible_alias = "os-key", value_name = "FILE", help_heading = "Target")]
+    pub key: Option<PathBuf>,
     /// Do not verify TLS certificates (warned about on stderr).
     #[arg(long, help_heading = "Target")]
     pub insecure: bool,
+    /// Skip the pre-flight (one look at each endpoint before any case: reachable, TLS, token
+    /// accepted, URL shape) and record whatever the target answers as case verdicts (for a
+    /// provider whose bug is refusing valid tokens).
+    #[arg(long, help_heading = "Target")]
+    pub no_preflight: bool,
     /// The token sent as X-Auth-Token (never printed).
     #[arg(
         long,
-        alias = "os-token",
+        visible_alias = "os-token",
         env = "OS_TOKEN",
         hide_env_values = true,
         value_name = "TOKEN",
         help_heading = "Target"
     )]
     pub token: Option<String>,
+
+    /// Catalogue size of the embedded mock.
+    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N", help_heading = MOCK)]
+    pub mock_images: usize,
+    /// Inject a named bug into the embedded mock (repeatable; see `imgconform mock --list-quirks`).
+    #[arg(long, value_name = "NAME", help_heading = MOCK)]
+    pub mock_quirk: Vec<crate::mock::Quirk>,
+    /// Switch the embedded mock to a conforming variant the suite must pass (repeatable; see
+    /// `imgconform mock --list-variants`).
+    #[arg(long, value_name = "NAME", help_heading = MOCK)]
+    pub mock_variant: Vec<crate::mock::Variant>,
+    /// Make the embedded mock wait this long before every answer (benchmarks).
+    #[arg(long, default_value_t = 0, value_name = "MS", help_heading = MOCK)]
+    pub mock_latency_ms: u64,
 
     /// Seconds before a request without a complete answer is given up (an ERROR).
     #[arg(long, default_value_t = 30.0, value_name = "SECS", help_heading = "Limits")]
@@ -298,21 +428,14 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Politeness")]
     pub retries: u32,
 
-    /// Catalogue size of the embedded mock.
-    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N")]
-    pub mock_images: usize,
-    /// Inject a named bug into the embedded mock (repeatable; see `imgconform mock --list-quirks`).
-    #[arg(long, value_name = "NAME")]
-    pub mock_quirk: Vec<crate::mock::Quirk>,
-    /// Switch the embedded mock to a conforming variant the suite must pass (repeatable; see
-    /// `imgconform mock --list-variants`).
-    #[arg(long, value_name = "NAME")]
-    pub mock_variant: Vec<crate::mock::Variant>,
-    /// Make the embedded mock wait this long before every answer (benchmarks).
-    #[arg(long, default_value_t = 0, value_name = "MS")]
-    pub mock_latency_ms: u64,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Selection")]
     pub input: InputArgs,
+    /// The ids of the options whose value came from the environment (`cloud` from OS_CLOUD),
+    /// and of those given on the command line: the banner says which variables were used.
+    #[arg(skip)]
+    pub from_env: Vec<String>,
+    #[arg(skip)]
+    pub on_command_line: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -389,6 +512,13 @@ pub fn parse() -> Cli {
         }
         given.sort_by_key(|(at, _)| *at);
         args.endpoint.extend(given.into_iter().map(|(_, e)| e));
+        for id in m.ids() {
+            match m.value_source(id.as_str()) {
+                Some(clap::parser::ValueSource::EnvVariable) => args.from_env.push(id.to_string()),
+                Some(clap::parser::ValueSource::CommandLine) => args.on_command_line.push(id.to_string()),
+                _ => {}
+            }
+        }
     }
     cli
 }
@@ -402,7 +532,7 @@ pub fn command(kinds: &std::collections::BTreeMap<String, crate::model::Endpoint
             c = c.arg(
                 clap::Arg::new(flag)
                     .long(flag)
-                    .alias(alias)
+                    .visible_alias(alias)
                     .value_name("URL")
                     .action(clap::ArgAction::Append)
                     .value_parser(parse_http_url)

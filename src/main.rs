@@ -28,6 +28,8 @@ fn main() -> ExitCode {
         Command::Coverage(args) => commands::coverage::coverage(&args),
         Command::Selfcheck(args) => commands::selfcheck::selfcheck(&args),
         Command::Baseline(args) => commands::baseline::baseline(&args),
+        Command::Completions(args) => commands::shell::completions(args.shell),
+        Command::Man(args) => commands::shell::man(args.subcommand.as_deref()),
     };
     ExitCode::from(code)
 }

@@ -209,11 +209,26 @@ pub struct PageTrace {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window: Option<String>,
     pub url: String,
-    pub status: String,
+    /// The page's status, when it was answered.
+    pub status: Option<u16>,
+    /// Why it was not (timeout, reset, over-size body).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     pub count: usize,
     pub first_id: Option<String>,
     pub last_id: Option<String>,
     pub next: Option<String>,
+}
+
+impl PageTrace {
+    /// `200`, or `error: timeout …`, for the trace as text.
+    pub fn status_words(&self) -> String {
+        match (self.status, &self.error) {
+            (Some(s), _) => s.to_string(),
+            (None, Some(e)) => format!("error: {e}"),
+            (None, None) => "no answer".to_string(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]

@@ -67,8 +67,10 @@ fn list_prints_case_ids_and_runs_nothing() {
         .output()
         .unwrap();
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(list["format_version"].is_u64(), "{list}");
     assert!(
-        list.as_array()
+        list["cases"]
+            .as_array()
             .unwrap()
             .iter()
             .any(|c| c["id"] == "image-v2/pagination/limit-1-walk" && c["level"] == "MUST")
@@ -223,4 +225,332 @@ fn a_case_naming_an_unknown_requirement_is_bad_input() {
             && stderr.contains("= key: cases[0].requirements[0]"),
         "{stderr}"
     );
+}
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let out = common::imgconform(&["--version"]);
+    assert_eq!(out.code, Some(0));
+    let line = out.stdout.trim();
+    let commit = line
+        .strip_prefix(&format!("imgconform {} (commit ", env!("CARGO_PKG_VERSION")))
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("not `imgconform VERSION (commit C)`: {line}"));
+    let git = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match git {
+        Some(head) => assert_eq!(commit, head, "built from another commit than HEAD"),
+        None => assert_eq!(commit, "unknown"),
+    }
+}
+
+#[test]
+fn the_banner_says_what_is_tested_by_whom_with_which_build() {
+    let r = common::run(&["-q", "errors"]);
+    assert_eq!(r.code, Some(0), "{}", r.text());
+    for line in [
+        &format!("imgconform {} (commit ", env!("CARGO_PKG_VERSION")),
+        "read-only (the cases send GET",
+        "target:     no target given: running against the embedded mock at http://127.0.0.1:",
+        "profiles:   compute-v2",
+        "identity:   demo in project demo (roles member, reader)",
+        "other:      alt in project alt",
+        "pre-flight: not needed (the embedded mock)",
+        "OS_* vars:  none set",
+    ] {
+        assert!(r.stderr.contains(line), "`{line}` not in the banner:\n{}", r.stderr);
+    }
+    let selected = r
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("cases:      "))
+        .and_then(|l| l.split_whitespace().next()?.parse::<usize>().ok());
+    assert_eq!(selected, Some(15), "{}", r.stderr);
+    assert!(
+        !r.stdout.contains("target:"),
+        "the banner stays off stdout: {}",
+        r.stdout
+    );
+}
+
+#[test]
+fn the_banner_says_which_os_variables_were_used_and_an_empty_os_cloud_is_unset() {
+    let mock = common::BackgroundMock::start(imgconform::mock::MockConfig::default());
+    let url = mock.get().image_url();
+    let r = common::output(
+        imgconform()
+            .env("OS_CLOUD", "")
+            .env("OS_TOKEN", imgconform::mock::DEFAULT_TOKEN)
+            .env("OS_REGION_NAME", "RegionTwo")
+            .env("OS_IDENTITY_API_VERSION", "3")
+            .args(["run", "-q", "--os-image-url", &url, "image-v2/errors"]),
+    );
+    assert_eq!(r.code, Some(0), "an empty OS_CLOUD is no cloud: {}", r.text());
+    let vars = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("OS_* vars:"))
+        .unwrap_or_else(|| panic!("{}", r.stderr));
+    assert_eq!(
+        vars,
+        "OS_* vars:  used OS_TOKEN; ignored OS_REGION_NAME (no Keystone: endpoints given as URLs); \
+         empty (treated as unset) OS_CLOUD; not read OS_IDENTITY_API_VERSION"
+    );
+    assert!(r.stderr.contains("pre-flight: passed (image 200 in "), "{}", r.stderr);
+    assert!(
+        !r.text().contains(imgconform::mock::DEFAULT_TOKEN),
+        "a token was printed"
+    );
+}
+
+#[test]
+fn openstackclient_spellings_are_accepted() {
+    let help = common::imgconform(&["run", "--help"]).stdout;
+    for alias in [
+        "--os-cloud",
+        "--os-token",
+        "--os-auth-url",
+        "--os-username",
+        "--os-password",
+        "--os-project-name",
+        "--os-region-name",
+        "--os-interface",
+        "--os-cacert",
+        "--os-image-url",
+        "--os-compute-url",
+    ] {
+        assert!(help.contains(alias), "run --help lacks {alias}");
+    }
+    // --os-auth-url is --auth-url: a Keystone that is not there is refused before any case.
+    let r = common::run(&[
+        "--os-auth-url",
+        "http://127.0.0.1:1/v3",
+        "--os-username",
+        "u",
+        "--os-password",
+        "pw-for-this-test",
+        "--os-project-name",
+        "p",
+        "--plan",
+    ]);
+    assert_eq!(r.code, Some(2), "{}", r.text());
+    assert!(
+        r.stderr.contains("cannot reach Keystone at http://127.0.0.1:1/v3"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.text().contains("pw-for-this-test"), "{}", r.text());
+}
+
+#[test]
+fn a_password_on_the_command_line_never_reaches_a_report() {
+    let r = common::run(&["--plan", "--format", "json", "--os-password", "hunter2-on-the-line"]);
+    assert_eq!(r.code, Some(0), "{}", r.text());
+    let plan: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let line = plan["command_line"].as_str().unwrap();
+    assert!(line.contains("--os-password [REDACTED]"), "{line}");
+    assert!(!r.text().contains("hunter2-on-the-line"), "{}", r.text());
+}
+
+#[test]
+fn junit_testsuites_carry_the_run_and_each_report_is_announced() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("report.xml");
+    let json = dir.path().join("results.json");
+    let r = common::run(&[
+        "-q",
+        "errors",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.text());
+    assert!(
+        r.stderr.contains(&format!(
+            "imgconform: wrote JUnit report {} (15 cases)",
+            junit.display()
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains(&format!("imgconform: wrote JSON results {} (15 cases)", json.display())),
+        "{}",
+        r.stderr
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let props: Vec<(String, String)> = root
+        .children()
+        .find(|n| n.has_tag_name("properties"))
+        .expect("<testsuites> has <properties>")
+        .children()
+        .filter(|n| n.has_tag_name("property"))
+        .map(|n| {
+            (
+                n.attribute("name").unwrap().to_string(),
+                n.attribute("value").unwrap().to_string(),
+            )
+        })
+        .collect();
+    let get = |k: &str| props.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert!(
+        get("imgconform.version")
+            .unwrap()
+            .starts_with(env!("CARGO_PKG_VERSION"))
+    );
+    assert!(get("imgconform.target").unwrap().starts_with("embedded mock"));
+    assert!(get("imgconform.command").unwrap().contains("--junit"));
+    assert!(
+        get("imgconform.identity")
+            .unwrap()
+            .starts_with("main: demo in project demo")
+    );
+    assert_eq!(get("imgconform.cases_selected"), Some("15"));
+    let started = get("imgconform.started").unwrap();
+    let finished = get("imgconform.finished").unwrap();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(started).unwrap()
+            <= chrono::DateTime::parse_from_rfc3339(finished).unwrap()
+    );
+    assert!(
+        get("imgconform.mock_command")
+            .unwrap()
+            .starts_with("imgconform mock --listen 127.0.0.1:")
+    );
+}
+
+#[test]
+fn a_failure_against_the_embedded_mock_says_how_to_start_that_mock_again() {
+    let r = common::run(&[
+        "-q",
+        "image-v2/pagination/limit-1-walk",
+        "--mock-quirk",
+        "marker-inclusive",
+    ]);
+    assert_eq!(r.code, Some(1), "{}", r.text());
+    let base = r
+        .stderr
+        .split("embedded mock at ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let port = base.rsplit(':').next().unwrap();
+    assert!(
+        r.stdout.contains(&format!("'{base}/image/v2/images?limit=1")),
+        "the curl names the mock: {}",
+        r.stdout
+    );
+    let cmd = format!("imgconform mock --listen 127.0.0.1:{port} --images 40 --quirk marker-inclusive");
+    assert_eq!(r.stdout.matches(&cmd).count(), 1, "once: {}", r.stdout);
+}
+
+#[test]
+fn spec_references_are_readable_in_every_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, json) = (dir.path().join("r.xml"), dir.path().join("r.json"));
+    let r = common::run(&[
+        "-q",
+        "image-v2/pagination/limit-1-walk",
+        "--mock-quirk",
+        "marker-inclusive",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(1), "{}", r.text());
+    let cite = "Image API v2, List images § Pagination (003_b48025eb92be26ba.txt)";
+    assert!(r.stdout.contains(&format!("spec: {cite}: \"")), "{}", r.stdout);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let spec = doc
+        .descendants()
+        .find(|n| n.has_tag_name("property") && n.attribute("name") == Some("spec"))
+        .and_then(|n| n.attribute("value"));
+    assert_eq!(spec, Some(cite));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let case = &v["cases"][0];
+    assert_eq!(case["spec"], cite);
+    assert_eq!(case["spec_ref"]["document"], "003_b48025eb92be26ba.txt");
+    assert_eq!(case["spec_ref"]["title"], "Image API v2, List images");
+    assert_eq!(case["spec_ref"]["short"], "image list");
+    assert_eq!(case["spec_ref"]["section"], "Pagination");
+}
+
+#[test]
+fn completions_and_man_pages_come_from_the_real_command_line() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = common::imgconform(&["completions", shell]);
+        assert_eq!(out.code, Some(0), "{shell}: {}", out.stderr);
+        for flag in ["image-url", "no-preflight", "os-cloud", "mock-quirk"] {
+            assert!(out.stdout.contains(flag), "{shell} completions lack {flag}");
+        }
+    }
+    assert_eq!(common::imgconform(&["completions", "tcsh"]).code, Some(2));
+    let man = common::imgconform(&["man"]);
+    assert_eq!(man.code, Some(0), "{}", man.stderr);
+    assert!(man.stdout.contains(".TH imgconform 1"), "{}", man.stdout);
+    assert!(man.stdout.contains("Exit codes"), "the exit-code table is in the page");
+    let run = common::imgconform(&["man", "run"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains(".TH imgconform-run 1"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(r"\-\-image\-url"),
+        "the per-kind flags are in run's page"
+    );
+    assert_eq!(common::imgconform(&["man", "no-such-command"]).code, Some(2));
+}
+
+#[test]
+fn run_help_is_grouped_and_has_no_libtest_leftovers() {
+    let help = common::imgconform(&["run", "--help"]).stdout;
+    let headings: Vec<&str> = help
+        .lines()
+        .filter(|l| !l.starts_with(' ') && l.ends_with(':'))
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            "Options:",
+            "Selection:",
+            "Output:",
+            "Target:",
+            "Target: the embedded mock:",
+            "Limits:",
+            "Politeness:",
+            "Exit codes:"
+        ],
+        "{help}"
+    );
+    // Options: holds only --help; everything else is under what it is for.
+    let options = help
+        .split("Options:")
+        .nth(1)
+        .unwrap()
+        .split("Selection:")
+        .next()
+        .unwrap();
+    assert_eq!(options.matches("--").count(), 1, "{options}");
+    for leftover in [
+        "--bench",
+        "-Z ",
+        "--show-output",
+        "--nocapture",
+        "Usefull",
+        "--logfile",
+        "--force-run-in-process",
+    ] {
+        assert!(!help.contains(leftover), "libtest's {leftover} is back:\n{help}");
+    }
 }

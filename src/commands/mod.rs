@@ -6,6 +6,7 @@ pub mod lint;
 pub mod mock;
 pub mod run;
 pub mod selfcheck;
+pub mod shell;
 
 use crate::cli::InputArgs;
 use crate::exit_codes;
@@ -55,7 +56,11 @@ pub(crate) fn emit_report<T: serde::Serialize>(
     text: impl FnOnce() -> String,
 ) -> Result<(), u8> {
     if format == "json" {
-        let json = serde_json::to_string_pretty(report).map_err(|e| {
+        let value = serde_json::to_value(report).map_err(|e| {
+            eprintln!("imgconform: {e}");
+            exit_codes::TOOL_FAILED
+        })?;
+        let json = serde_json::to_string_pretty(&crate::report::versioned(value)).map_err(|e| {
             eprintln!("imgconform: {e}");
             exit_codes::TOOL_FAILED
         })?;

@@ -175,11 +175,16 @@ fn merge(base: &mut Value, over: &Value) {
     }
 }
 
-/// The named cloud from the first clouds.yaml found, with secure.yaml merged over it.
-pub fn load_cloud(name: &str, clouds_file: Option<PathBuf>) -> Result<CloudConfig, ConfigError> {
-    let path = search_path("clouds.yaml", clouds_file.clone())
+/// The clouds.yaml a named cloud is read from: the first found on openstacksdk's path.
+pub fn find_clouds_yaml(clouds_file: Option<PathBuf>) -> Option<PathBuf> {
+    search_path("clouds.yaml", clouds_file)
         .into_iter()
         .find(|p| p.is_file())
+}
+
+/// The named cloud from the first clouds.yaml found, with secure.yaml merged over it.
+pub fn load_cloud(name: &str, clouds_file: Option<PathBuf>) -> Result<CloudConfig, ConfigError> {
+    let path = find_clouds_yaml(clouds_file.clone())
         .ok_or_else(|| ConfigError(format!("cloud `{name}`: no clouds.yaml found (looked in ./, ~/.config/openstack/, /etc/openstack/ and OS_CLIENT_CONFIG_FILE)")))?;
     let mut doc = read_yaml(&path)?;
     let secure_override = clouds_file.and_then(|p| p.parent().map(|d| d.join("secure.yaml")));

@@ -6,6 +6,7 @@ mod client;
 mod discovery;
 mod links;
 mod politeness;
+pub mod preflight;
 mod priority;
 mod renewal;
 mod walker;

@@ -90,10 +90,8 @@ impl Walk {
             .map(|p| PageTrace {
                 window: None,
                 url: p.exchange.request.url.to_string(),
-                status: match &p.exchange.result {
-                    Ok(r) => r.status.to_string(),
-                    Err(e) => format!("error: {e}"),
-                },
+                status: p.exchange.result.as_ref().ok().map(|r| r.status),
+                error: p.exchange.result.as_ref().err().map(ToString::to_string),
                 count: p.count,
                 first_id: p.first_id.clone(),
                 last_id: p.last_id.clone(),

@@ -7,6 +7,7 @@
 //! printable (`run --plan`) and is all the executor reads.
 
 mod baseline;
+pub mod environment;
 mod partition;
 mod render;
 mod selection;
@@ -14,7 +15,7 @@ mod target;
 
 pub use baseline::{Baseline, BaselineEntry};
 pub use partition::Partition;
-pub use render::{PlanSummary, render_text, version};
+pub use render::{PlanSummary, render_banner, render_text, version};
 pub use selection::Selection;
 pub use target::{
     EndpointSource, EndpointUrl, Identity, PlannedEndpoint, Target, adjust, mock_urls, target_configured,
@@ -86,6 +87,8 @@ pub struct SuiteParts {
     pub profiles: BTreeMap<String, Profile>,
     pub kinds: BTreeMap<String, EndpointKind>,
     pub schemas: SchemaSet,
+    /// The seed documents' titles, for readable spec references.
+    pub documents: BTreeMap<String, crate::model::Document>,
 }
 
 /// Everything a run does, resolved.
@@ -117,6 +120,38 @@ pub struct Plan {
     pub renewal: Option<(CloudConfig, Option<chrono::DateTime<chrono::Utc>>)>,
     /// The command line as typed, secrets redacted.
     pub command_line: String,
+    /// Whether the pre-flight runs, and what it found once it has.
+    pub preflight: PreflightRecord,
+    /// The `OS_*` variables set, and whether the run used each (names only).
+    pub environment: Vec<environment::EnvVar>,
+}
+
+/// The pre-flight's place in the run (see `exec::preflight`).
+#[derive(Clone, Debug, serde::Serialize, PartialEq, Eq)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum PreflightRecord {
+    /// Against the embedded mock: its URLs and token are the tool's own, nothing to mistype.
+    NotNeeded,
+    /// `--no-preflight`: the target's answers are the cases' verdicts.
+    Off,
+    /// Still to run (the plan as `--plan` prints it).
+    Pending,
+    /// Every endpoint looked at answered as its kind should.
+    Passed {
+        endpoints: Vec<crate::exec::preflight::Passed>,
+    },
+}
+
+impl PreflightRecord {
+    /// In words, for the banner and `--plan`.
+    pub fn words(&self) -> &'static str {
+        match self {
+            PreflightRecord::NotNeeded => "not needed (the embedded mock)",
+            PreflightRecord::Off => "off (--no-preflight: the target's answers are case verdicts)",
+            PreflightRecord::Pending => "before the first case",
+            PreflightRecord::Passed { .. } => "passed",
+        }
+    }
 }
 
 /// What was typed, checked without the network: the first stage.
@@ -247,15 +282,29 @@ impl Request {
             },
         };
         let mut secrets = resolved.secrets.clone();
+        // Secrets typed on the command line are redacted from it even when the run does not
+        // use them (the embedded mock needs no password).
+        for s in [&args.password, &args.application_credential_secret, &args.token] {
+            secrets.extend(s.clone().filter(|s| !s.is_empty()).map(Secret::new));
+        }
         secrets.extend(resolved.main.token.clone());
         secrets.extend(resolved.other.as_ref().and_then(|o| o.token.clone()));
         let redactor = crate::redact::Redactor::new(secrets.clone());
         let command_line = redactor.redact(&command_line());
+        let environment = environment::report(&args, &resolved.target, resolved.other.is_some(), std::env::vars());
+        let preflight = if resolved.target.is_mock() {
+            PreflightRecord::NotNeeded
+        } else if args.no_preflight {
+            PreflightRecord::Off
+        } else {
+            PreflightRecord::Pending
+        };
         Ok(Plan {
             suite: Arc::new(SuiteParts {
                 profiles: suite.profiles,
                 kinds: suite.endpoints,
                 schemas: suite.schemas,
+                documents: suite.documents,
             }),
             cases,
             ignored,
@@ -279,6 +328,8 @@ impl Request {
             secrets,
             renewal: resolved.renewal,
             command_line,
+            preflight,
+            environment,
         })
     }
 }
@@ -319,4 +370,39 @@ fn command_line() -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+impl Plan {
+    /// The endpoints the pre-flight looks at: those of the profiles that run, and any given by
+    /// a flag (typed by the tester, so worth a look); catalogue endpoints no profile of this
+    /// run talks to are left alone.
+    pub fn preflight_targets(&self) -> Vec<crate::exec::preflight::Target> {
+        let used: std::collections::BTreeSet<&str> = self
+            .profiles
+            .iter()
+            .filter_map(|p| self.suite.profiles.get(p).map(|x| x.endpoint.as_str()))
+            .collect();
+        self.endpoints
+            .iter()
+            .filter(|e| used.contains(e.kind.as_str()) || matches!(e.source, EndpointSource::Flag(_)))
+            .filter_map(|e| {
+                let EndpointUrl::Fixed(url) = &e.url else { return None };
+                Some(crate::exec::preflight::Target {
+                    kind: self.suite.kinds.get(&e.kind)?.clone(),
+                    url: url.clone(),
+                    source: render::source_words(&e.source),
+                })
+            })
+            .collect()
+    }
+
+    /// What the pre-flight's messages need to know about the credentials.
+    pub fn preflight_credentials(&self) -> crate::exec::preflight::Credentials {
+        crate::exec::preflight::Credentials {
+            token: self.main.token.is_some(),
+            from_keystone: self.renewal.is_some(),
+            project_id: self.main.facts.as_ref().and_then(|f| f.project_id.clone()),
+            other_token: self.other.as_ref().is_some_and(|o| o.token.is_some()),
+        }
+    }
 }

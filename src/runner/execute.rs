@@ -40,16 +40,28 @@ pub enum ExecError {
     Client(anyhow::Error),
 }
 
-/// The record of a case as reporters see it.
-pub fn record(c: &LoadedCase, outcome: Outcome, requests: usize) -> CaseRecord {
+/// The record of a case as reporters see it; `documents` give the seed files their titles.
+pub fn record(
+    c: &LoadedCase,
+    outcome: Outcome,
+    requests: usize,
+    documents: &std::collections::BTreeMap<String, crate::model::Document>,
+) -> CaseRecord {
     let case = &c.case;
+    let doc = documents.get(&case.spec.doc.value);
     CaseRecord {
         id: case.id.value.clone(),
         title: case.title.clone(),
         profile: case.profile.value.clone(),
         level: case.level,
         requirements: case.requirements.iter().map(|r| r.value.clone()).collect(),
-        spec: format!("{} § {}", case.spec.doc.value, case.spec.section),
+        spec: crate::model::cite(documents, &case.spec.doc.value, &case.spec.section),
+        spec_ref: crate::events::SpecRef {
+            document: case.spec.doc.value.clone(),
+            title: doc.map(|d| d.title.clone()),
+            short: doc.map(|d| d.short.clone()),
+            section: case.spec.section.clone(),
+        },
         quote: case.spec.quote.clone(),
         note: case.note.clone(),
         source: c.location(),
@@ -111,15 +123,17 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         snapshots: Some(plan.snapshots.clone()),
         today: chrono::Utc::now().date_naive(),
     });
+    let mut summary = plan.summary(mock_base.as_deref());
+    summary.started_at = Some(started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
     sink.emit(Event::RunStarted {
-        plan: Arc::new(plan.summary(mock_base.as_deref())),
+        plan: Arc::new(summary),
     });
 
     let mut counts = Counts::default();
     let mut finished: std::collections::HashSet<String> = Default::default();
     for c in &plan.ignored {
         let reason = c.case.ignore.clone().unwrap_or_else(|| "ignored".into());
-        let rec = record(c, Outcome::skip(format!("ignored: {reason}")), 0);
+        let rec = record(c, Outcome::skip(format!("ignored: {reason}")), 0, &plan.suite.documents);
         counts.add(&rec.outcome.verdict);
         finished.insert(rec.id.clone());
         sink.emit(Event::CaseFinished(Arc::new(rec)));
@@ -147,15 +161,16 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
                 let Ok(permit) = permit else { break 'schedule };
                 let Some(c) = queue.next() else { continue };
                 let (ctx, policy, sink, c2) = (ctx.clone(), policy.clone(), sink.clone(), c.clone());
+                let suite = plan.suite.clone();
                 let handle = tasks.spawn(async move {
                     let _permit = permit;
-                    run_one(&ctx, &policy, &sink, &c2).await
+                    run_one(&ctx, &policy, &sink, &c2, &suite.documents).await
                 });
                 running.insert(handle.id(), c.clone());
             }
             done = tasks.join_next_with_id(), if !tasks.is_empty() => {
                 if let Some(done) = done {
-                    let rec = finished_record(done, &mut running, &sink);
+                    let rec = finished_record(done, &mut running, &sink, &plan.suite.documents);
                     counts.add(&rec.outcome.verdict);
                     finished.insert(rec.id.clone());
                 }
@@ -177,7 +192,7 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
                 _ = &mut deadline => break,
                 done = tasks.join_next_with_id() => match done {
                     Some(done) => {
-                        let rec = finished_record(done, &mut running, &sink);
+                        let rec = finished_record(done, &mut running, &sink, &plan.suite.documents);
                         counts.add(&rec.outcome.verdict);
                         finished.insert(rec.id.clone());
                     }
@@ -214,7 +229,13 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
 }
 
 /// One case: started, run with its requests attributed to it, judged by the policy, finished.
-async fn run_one(ctx: &RunContext, policy: &Policy, sink: &EventSink, c: &LoadedCase) -> CaseRecord {
+async fn run_one(
+    ctx: &RunContext,
+    policy: &Policy,
+    sink: &EventSink,
+    c: &LoadedCase,
+    documents: &std::collections::BTreeMap<String, crate::model::Document>,
+) -> CaseRecord {
     let scope = CaseScope {
         id: c.id().to_string(),
         requests: Arc::default(),
@@ -223,7 +244,7 @@ async fn run_one(ctx: &RunContext, policy: &Policy, sink: &EventSink, c: &Loaded
     sink.emit(Event::CaseStarted { id: scope.id.clone() });
     let raw = CURRENT_CASE.scope(scope.clone(), super::run_case(ctx, c)).await;
     let outcome = policy.apply(c.id(), raw);
-    let rec = record(c, outcome, scope.requests.load(Ordering::Relaxed));
+    let rec = record(c, outcome, scope.requests.load(Ordering::Relaxed), documents);
     sink.emit(Event::CaseFinished(Arc::new(rec.clone())));
     rec
 }
@@ -233,6 +254,7 @@ fn finished_record(
     done: Result<(tokio::task::Id, CaseRecord), tokio::task::JoinError>,
     running: &mut std::collections::HashMap<tokio::task::Id, Arc<LoadedCase>>,
     sink: &EventSink,
+    documents: &std::collections::BTreeMap<String, crate::model::Document>,
 ) -> CaseRecord {
     match done {
         Ok((id, rec)) => {
@@ -248,7 +270,7 @@ fn finished_record(
             };
             let outcome = Outcome::error(Finding::new("request", why), Default::default());
             let rec = match c {
-                Some(c) => record(&c, outcome, 0),
+                Some(c) => record(&c, outcome, 0, documents),
                 None => CaseRecord::placeholder("<unknown>", outcome),
             };
             debug_assert!(rec.outcome.verdict == Verdict::Error);
