@@ -131,6 +131,24 @@ pub fn parse_http_url(s: &str) -> Result<url::Url, String> {
     }
 }
 
+/// The largest catalogue the embedded mock is asked to build: about 300 MB and ten seconds
+/// at 100 000 images; more is a typo (or a test of the machine, not of the suite).
+pub const MAX_MOCK_IMAGES: usize = 100_000;
+
+/// A mock catalogue size within `MAX_MOCK_IMAGES`.
+fn parse_mock_images(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|e| format!("`{s}` is not a number of images: {e}"))?;
+    if n > MAX_MOCK_IMAGES {
+        return Err(format!(
+            "{n} images is more than the mock serves (at most {MAX_MOCK_IMAGES})"
+        ));
+    }
+    Ok(n)
+}
+
 fn parse_endpoint(s: &str) -> Result<EndpointArg, String> {
     let (kind, url) = s
         .split_once('=')
@@ -293,8 +311,8 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Politeness")]
     pub retries: u32,
 
-    /// Catalogue size of the embedded mock.
-    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N")]
+    /// Catalogue size of the embedded mock (at most 100000).
+    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N", value_parser = parse_mock_images)]
     pub mock_images: usize,
     /// Inject a named bug into the embedded mock (repeatable; see `imgconform mock --list-quirks`).
     #[arg(long, value_name = "NAME")]
@@ -315,8 +333,8 @@ pub struct MockArgs {
     /// Address to listen on (loopback by default).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
-    /// Number of images in the deterministic catalogue.
-    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N")]
+    /// Number of images in the deterministic catalogue (at most 100000).
+    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N", value_parser = parse_mock_images)]
     pub images: usize,
     /// The valid token.
     #[arg(long, default_value = crate::mock::DEFAULT_TOKEN, value_name = "TOKEN")]

@@ -319,3 +319,108 @@ fn a_404_for_an_image_deleted_since_discovery_is_inconclusive_not_a_failure() {
         "{text}"
     );
 }
+
+/// A Keystone at `auth` for password authentication through the `OS_*` variables.
+fn run_keystone(auth: &str) -> (Option<i32>, String) {
+    let out = common::output(
+        common::command()
+            .args(["run", "-q", "--timeout", "10"])
+            .env("OS_AUTH_URL", auth)
+            .env("OS_USERNAME", "demo")
+            .env("OS_PASSWORD", "keystone-canary-password")
+            .env("OS_PROJECT_NAME", "demo")
+            .timeout(Duration::from_secs(120)),
+    );
+    (out.code, out.text())
+}
+
+#[test]
+fn a_keystone_redirect_is_reported_and_never_followed_with_the_password() {
+    // Another host that would receive the re-POSTed credentials if the redirect were followed.
+    let elsewhere_hits = Arc::new(AtomicUsize::new(0));
+    let hits = elsewhere_hits.clone();
+    let elsewhere = serve(move |_, _, stream| {
+        hits.fetch_add(1, Ordering::SeqCst);
+        write_response(stream, "201 Created", "application/json", b"{}");
+    });
+    let to = format!("{elsewhere}/v3/auth/tokens");
+    let auth = serve(move |_, _, stream| {
+        let head = format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        let _ = stream.write_all(head.as_bytes());
+    });
+    let (code, text) = run_keystone(&format!("{auth}/v3"));
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("answered 307 Temporary Redirect with Location")
+            && text.contains(&elsewhere)
+            && text.contains("redirects are not followed"),
+        "{text}"
+    );
+    assert!(!text.contains("keystone-canary-password"), "{text}");
+    assert!(!text.contains("embedded mock"), "{text}");
+    assert_eq!(elsewhere_hits.load(Ordering::SeqCst), 0, "the redirect was followed");
+}
+
+#[test]
+fn an_endless_keystone_answer_is_cut_at_its_cap() {
+    let auth = serve(|_, _, stream| {
+        let head = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nX-Subject-Token: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let _ = stream.write_all(head.as_bytes());
+        let chunk = vec![b' '; 64 * 1024];
+        // 64 MiB at most, far past the 4 MiB cap; the client hangs up long before.
+        for _ in 0..1024 {
+            let frame = format!("{:x}\r\n", chunk.len());
+            if stream.write_all(frame.as_bytes()).is_err()
+                || stream.write_all(&chunk).is_err()
+                || stream.write_all(b"\r\n").is_err()
+            {
+                return;
+            }
+        }
+    });
+    let (code, text) = run_keystone(&auth);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("is larger than 4194304 bytes; not read further"),
+        "{text}"
+    );
+    assert!(!text.contains("panicked"), "{text}");
+}
+
+#[test]
+fn retries_are_recorded_in_the_evidence_and_the_json() {
+    let url = serve(|_, n, stream| {
+        if n < 2 {
+            let head =
+                "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes());
+        } else {
+            write_response(stream, "200 OK", "text/html", b"<html>not a list</html>");
+        }
+    });
+    let json = tempfile::NamedTempFile::new().unwrap();
+    let (code, text, _) = run(
+        &url,
+        &[
+            "--exact",
+            "image-v2/shape/list-schema",
+            "--retries",
+            "3",
+            "--json",
+            json.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("after 2 retries: 503 (Retry-After 0, waited 0 ms), 503 (Retry-After 0, waited 0 ms)"),
+        "{text}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(json.path()).unwrap()).unwrap();
+    let case = &v["cases"][0];
+    let retries = &case["evidence"]["exchanges"][0]["retries"];
+    assert_eq!(retries.as_array().map(Vec::len), Some(2), "{case}");
+    assert_eq!(retries[0]["status"], 503);
+    assert_eq!(retries[0]["retry_after"], "0");
+}
