@@ -424,3 +424,130 @@ fn retries_are_recorded_in_the_evidence_and_the_json() {
     assert_eq!(retries[0]["status"], 503);
     assert_eq!(retries[0]["retry_after"], "0");
 }
+
+/// Ids and names with every character that would change a request if sent unencoded.
+const HOSTILE_IDS: [&str; 3] = ["a/b?c#d%e f", "../up", "x&limit=999;y"];
+const HOSTILE_NAME: &str = "n/a?b#c%d e&f=g";
+
+/// A Glance-like list of images with hostile ids, paged by limit and marker (decoded as a
+/// server decodes them); `GET /v2/images/{id}` answers the image whose id the segment decodes
+/// to. Every request line is recorded as it arrived.
+fn hostile_ids_server(lines: Arc<std::sync::Mutex<Vec<String>>>) -> String {
+    use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+    let item = |id: &str| {
+        let enc = utf8_percent_encode(id, NON_ALPHANUMERIC).to_string();
+        serde_json::json!({"id": id, "name": HOSTILE_NAME, "status": "active", "visibility": "public",
+            "size": 1, "checksum": null, "tags": [], "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z", "self": format!("/v2/images/{enc}"),
+            "file": format!("/v2/images/{enc}/file"), "schema": "/v2/schemas/image"})
+    };
+    serve_lines(lines, move |target, stream| {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        if let Some(seg) = path.strip_prefix("/v2/images/") {
+            let id = percent_decode_str(seg).decode_utf8_lossy().into_owned();
+            match HOSTILE_IDS.iter().find(|i| **i == id) {
+                Some(id) => write_response(stream, "200 OK", "application/json", item(id).to_string().as_bytes()),
+                None => write_response(stream, "404 Not Found", "application/json", b"{}"),
+            }
+            return;
+        }
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let limit: usize = get("limit").and_then(|l| l.parse().ok()).unwrap_or(25);
+        let start = get("marker")
+            .and_then(|m| HOSTILE_IDS.iter().position(|i| *i == m))
+            .map_or(0, |p| p + 1);
+        let name_ok = get("name").is_none_or(|n| n == HOSTILE_NAME);
+        let page: Vec<&str> = HOSTILE_IDS
+            .iter()
+            .copied()
+            .filter(|_| name_ok)
+            .skip(start)
+            .take(limit)
+            .collect();
+        let mut body = serde_json::json!({"images": page.iter().map(|i| item(i)).collect::<Vec<_>>(),
+            "first": "/v2/images", "schema": "/v2/schemas/images"});
+        if start + page.len() < HOSTILE_IDS.len() && name_ok {
+            let marker: String = url::form_urlencoded::byte_serialize(page.last().unwrap().as_bytes()).collect();
+            body["next"] = format!("/v2/images?limit={limit}&marker={marker}").into();
+        }
+        write_response(stream, "200 OK", "application/json", body.to_string().as_bytes());
+    })
+}
+
+/// Like `serve`, recording every request line and handing the request target to `respond`.
+fn serve_lines(
+    lines: Arc<std::sync::Mutex<Vec<String>>>,
+    respond: impl Fn(&str, &mut TcpStream) + Send + Sync + 'static,
+) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let respond = Arc::new(respond);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (respond, lines) = (respond.clone(), lines.clone());
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf).to_string();
+                let line = head.lines().next().unwrap_or_default().to_string();
+                lines.lock().unwrap().push(line.clone());
+                let target = line.split(' ').nth(1).unwrap_or("/").to_string();
+                respond(&target, &mut stream);
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn hostile_ids_and_names_are_sent_encoded_for_their_place() {
+    let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let url = hostile_ids_server(lines.clone());
+    let (code, text, _) = run(
+        &url,
+        &[
+            "--exact",
+            "image-v2/shape/self-link-resolves",
+            "image-v2/pagination/limit-1-walk",
+            "image-v2/filters/name-exact",
+        ],
+    );
+    let lines = lines.lock().unwrap().clone();
+    let all = lines.join("\n");
+    // The first image's id, bound into the path, is one encoded segment.
+    assert!(
+        lines.contains(&"GET /v2/images/a%2Fb%3Fc%23d%25e%20f HTTP/1.1".to_string()),
+        "{all}\n{text}"
+    );
+    // The name, bound into a query value, is one encoded value.
+    assert!(all.contains("name=n%2Fa%3Fb%23c%25d+e%26f%3Dg"), "{all}");
+    for line in &lines {
+        let target = line.split(' ').nth(1).unwrap_or_default();
+        assert_eq!(line.split(' ').count(), 3, "a space went out raw: {line}");
+        assert!(!target.contains('#'), "a fragment went out: {line}");
+        assert!(
+            !target.contains("/../") && !target.contains("limit=999"),
+            "a value changed the request: {line}"
+        );
+    }
+    // The ids are no UUIDs (the schema's FAIL), but every request reached what it named: the
+    // bound image answered 200, the walk ended, the filter matched.
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("is not a \"uuid\""), "{text}");
+    for wrong in [
+        "status is none of the acceptable",
+        "walk: complete",
+        "matches_catalogue:",
+        "cycle",
+    ] {
+        assert!(!text.contains(wrong), "`{wrong}`: a request went astray:\n{text}");
+    }
+}
