@@ -551,3 +551,117 @@ fn hostile_ids_and_names_are_sent_encoded_for_their_place() {
         assert!(!text.contains(wrong), "`{wrong}`: a request went astray:\n{text}");
     }
 }
+
+/// A token with characters every encoding treats differently.
+const REFLECTED_TOKEN: &str = "gAAAA-refl tok/en+a?b=c&d%e\"f\\g~h";
+
+/// The token as a server might echo it back: raw, percent-encoded (upper and lower hex, `+`
+/// for a space, only partly), JSON-escaped, and base64 (both alphabets, padded or not, alone
+/// or inside a Basic credential).
+fn reflected_forms() -> Vec<String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let t = REFLECTED_TOKEN;
+    let upper = utf8_percent_encode(t, NON_ALPHANUMERIC).to_string();
+    let lower = {
+        let mut s = String::new();
+        let mut it = upper.chars().peekable();
+        while let Some(c) = it.next() {
+            s.push(c);
+            if c == '%' {
+                s.extend(it.by_ref().take(2).flat_map(char::to_lowercase));
+            }
+        }
+        s
+    };
+    let form: String = url::form_urlencoded::byte_serialize(t.as_bytes()).collect();
+    let partly = t.replace('/', "%2F").replace(' ', "%20");
+    let json = serde_json::to_string(t).unwrap().trim_matches('"').replace('/', "\\/");
+    let json_u: String = t.chars().map(|c| format!("\\u{:04x}", c as u32)).collect();
+    let mut forms = vec![t.to_string(), upper, lower, form, partly, json, json_u];
+    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+        forms.push(engine.encode(t));
+        forms.push(engine.encode(format!("demo:{t}")));
+        forms.push(engine.encode(format!("x{t}")));
+    }
+    forms
+}
+
+#[test]
+fn a_token_reflected_in_any_encoding_never_leaves_the_process() {
+    let forms = reflected_forms();
+    let body_forms = forms.clone();
+    let url = serve(move |_, n, stream| {
+        // Headers carry every form (the content type is shown in evidence), and so does the
+        // body: as text, or as JSON whose strings the report re-prints decoded.
+        let listed: Vec<String> = body_forms
+            .iter()
+            .enumerate()
+            .map(|(i, f)| format!("f{i}=\"{f}\""))
+            .collect();
+        let content_type = if n % 2 == 0 { "text/plain" } else { "application/json" };
+        let body = if n % 2 == 0 {
+            listed.join("\n")
+        } else {
+            // Forms 5 and 6 are JSON escapes already: written as they are, they decode to the token.
+            let fields: Vec<String> = body_forms
+                .iter()
+                .enumerate()
+                .map(|(i, f)| match i {
+                    5 | 6 => format!("\"f{i}\": \"{f}\""),
+                    _ => format!("\"f{i}\": {}", serde_json::Value::from(f.as_str())),
+                })
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        };
+        let head = format!(
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Type: {content_type}; {}\r\nX-Echo: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            listed.join("; "),
+            listed.join(" "),
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(body.as_bytes());
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, json) = (dir.path().join("r.xml"), dir.path().join("r.json"));
+    let out = common::output(
+        common::command()
+            .args([
+                "run",
+                "--image-url",
+                &url,
+                "--token",
+                REFLECTED_TOKEN,
+                "image-v2/shape/list-schema",
+                "image-v2/errors",
+            ])
+            .arg("--junit")
+            .arg(&junit)
+            .arg("--json")
+            .arg(&json),
+    );
+    assert_eq!(out.code, Some(1), "{}", out.text());
+    let all = format!(
+        "{}{}{}",
+        out.text(),
+        std::fs::read_to_string(&junit).unwrap(),
+        std::fs::read_to_string(&json).unwrap()
+    );
+    assert!(all.contains("[REDACTED]"), "{all}");
+    assert!(
+        all.contains("f0=") && all.contains("f7="),
+        "the reflected forms reached the reports: {all}"
+    );
+    for f in &forms {
+        // The middle half of each form is made of the token alone.
+        let middle = &f[f.len() / 4..3 * f.len() / 4];
+        let at = all
+            .find(middle)
+            .map(|i| &all[i.saturating_sub(200)..(i + 200).min(all.len())]);
+        assert!(at.is_none(), "`{f}` leaked (its part `{middle}`): {at:?}");
+    }
+    // Pretty-printed JSON bodies are shown decoded: the token is redacted there too.
+    assert!(!all.contains("tok/en+a?b=c"), "{all}");
+}

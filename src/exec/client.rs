@@ -207,13 +207,15 @@ impl Exchange {
     }
 }
 
+type SharedCell = std::sync::Arc<tokio::sync::OnceCell<Exchange>>;
+
 /// Answers of GETs shared within a run: one cell per question, so that cases asking the same
 /// at once wait for one request. Only answers worth keeping stay: small bodies (pages of a
 /// large catalogue are not kept, a run's memory is bounded), never a transport error.
 #[derive(Default)]
 struct Shared {
     /// Each question's cell, and whether its body is counted in `bytes`.
-    cells: std::sync::Mutex<std::collections::HashMap<String, (std::sync::Arc<tokio::sync::OnceCell<Exchange>>, bool)>>,
+    cells: std::sync::Mutex<std::collections::HashMap<String, (SharedCell, bool)>>,
     bytes: std::sync::atomic::AtomicUsize,
 }
 
@@ -223,7 +225,7 @@ impl Shared {
     /// …and all kept bodies together at most this.
     const MAX_TOTAL: usize = 16 * 1024 * 1024;
 
-    fn cell(&self, key: &str) -> std::sync::Arc<tokio::sync::OnceCell<Exchange>> {
+    fn cell(&self, key: &str) -> SharedCell {
         let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
         cells.entry(key.to_string()).or_default().0.clone()
     }
