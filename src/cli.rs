@@ -377,7 +377,7 @@ pub fn parse() -> Cli {
     let kinds = match crate::loader::endpoint_kinds(&input_dirs(&argv)) {
         Ok(k) => k,
         Err(diags) => {
-            eprintln!("{diags}");
+            crate::errln!("{diags}");
             std::process::exit(exit_codes::BAD_INPUT as i32);
         }
     };

@@ -369,3 +369,61 @@ fn urls_other_than_http_and_a_huge_mock_are_bad_input() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// Runs `args` with stdout (or stderr) a pipe whose reading end is already closed: every write
+/// to it fails with EPIPE, as `imgconform … | head -1` does once head has its line. Returns the
+/// exit code and what the other stream said.
+fn with_closed_pipe(args: &[&str], close_stderr: bool) -> (Option<i32>, String) {
+    use std::io::Read;
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("imgconform"));
+    cmd.args(args).env_remove("OS_CLOUD").env_remove("OS_AUTH_URL");
+    if close_stderr {
+        cmd.stderr(writer).stdout(std::process::Stdio::piped());
+    } else {
+        cmd.stdout(writer).stderr(std::process::Stdio::piped());
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut text = String::new();
+    let other: Option<Box<dyn Read>> = if close_stderr {
+        child.stdout.take().map(|s| Box::new(s) as Box<dyn Read>)
+    } else {
+        child.stderr.take().map(|s| Box::new(s) as Box<dyn Read>)
+    };
+    other.unwrap().read_to_string(&mut text).unwrap();
+    (child.wait().unwrap().code(), text)
+}
+
+#[test]
+fn a_closed_stdout_or_stderr_never_panics() {
+    for args in [
+        vec!["run", "--list"],
+        vec!["run", "--list", "-q"],
+        vec!["run", "--list", "--format", "json"],
+        vec!["run", "--plan"],
+        vec!["lint"],
+        vec!["coverage"],
+        vec!["mock", "--list-quirks"],
+        vec!["--help"],
+    ] {
+        let (code, stderr) = with_closed_pipe(&args, false);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    // A whole run with its console gone still runs every case and writes its report.
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("r.xml");
+    let j = junit.to_str().unwrap();
+    let (code, stderr) = with_closed_pipe(&["run", "errors", "--junit", j], false);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(std::fs::read_to_string(&junit).unwrap().contains("<testcase"));
+    // Messages on a closed stderr are lost, not fatal: the start-up line, a bad-input error.
+    let (code, stdout) = with_closed_pipe(&["run", "errors", "--junit", j], true);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("test result: ok."), "{stdout}");
+    let (code, _) = with_closed_pipe(&["run", "--timeout", "0"], true);
+    assert_eq!(code, Some(2));
+    let (code, _) = with_closed_pipe(&["lint", "--cases", "/nonexistent-imgconform-dir"], true);
+    assert_eq!(code, Some(2));
+}

@@ -214,8 +214,9 @@ impl Console {
                     "xfail": c.xfail, "xpass": c.xpass, "inconclusive": c.inconclusive}});
             self.json_line(line)?;
             self.out.flush()?;
-            write!(self.err, "{text}")?;
-            self.err.flush()
+            // stderr carries notes only: a closed one loses them, not the run's console.
+            let _ = write!(self.err, "{text}").and_then(|_| self.err.flush());
+            Ok(())
         } else {
             write!(self.out, "{text}")?;
             self.out.flush()
@@ -228,11 +229,12 @@ impl Reporter for Console {
         match event {
             Event::RunStarted { plan } => {
                 if let Some(base) = &plan.mock_base {
-                    writeln!(
+                    // A note on stderr: lost, not fatal, when stderr is closed.
+                    let _ = writeln!(
                         self.err,
                         "imgconform: no target given; running against the embedded mock at {base} ({})",
                         plan.target.trim_start_matches("embedded mock (").trim_end_matches(')')
-                    )?;
+                    );
                 }
                 match self.format {
                     ConsoleFormat::Json => self.json_line(

@@ -161,7 +161,7 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         }
     }
     if let Some(sig) = interrupted {
-        eprintln!(
+        crate::errln!(
             "imgconform: {} received: no new case starts; {} running case(s) get {} s to finish (a second signal exits at once)",
             sig.name(),
             tasks.len(),
@@ -338,7 +338,7 @@ impl Signals {
     fn exit_on_next(mut self, first: Signal) {
         tokio::spawn(async move {
             let _ = self.next().await;
-            eprintln!("imgconform: second signal: exiting now");
+            crate::errln!("imgconform: second signal: exiting now");
             std::process::exit(first.exit_code() as i32);
         });
     }
