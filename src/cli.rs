@@ -278,6 +278,10 @@ pub struct RunArgs {
     /// Largest body read, in bytes; a larger body is an ERROR for its case.
     #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES", help_heading = "Limits")]
     pub max_body: usize,
+    /// Bytes of response bodies the whole run holds at once (read, or kept by walks), shared by
+    /// every case and client; when used up, the answer or walk that needs more is an ERROR.
+    #[arg(long, default_value_t = crate::exec::DEFAULT_MAX_BODY_MEMORY, value_name = "BYTES", help_heading = "Limits")]
+    pub max_body_memory: usize,
     /// Page budget of a pagination walk (raised for a walk whose discovered catalogue needs more
     /// pages at its limit).
     #[arg(long, default_value_t = 1000, value_name = "N", help_heading = "Limits")]

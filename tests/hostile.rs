@@ -665,3 +665,77 @@ fn a_token_reflected_in_any_encoding_never_leaves_the_process() {
     // Pretty-printed JSON bodies are shown decoded: the token is redacted there too.
     assert!(!all.contains("tok/en+a?b=c"), "{all}");
 }
+
+#[test]
+fn endless_large_pages_stay_within_the_process_wide_body_budget() {
+    // Every page is about 1 MB (ten images with a 100 KB property each) and links to a next
+    // page of new images: without one budget for all, eight walks would each hold their own.
+    let url = serve(|path, n, stream| {
+        let pad = "x".repeat(100 * 1024);
+        // The page honours the limit (at most ten) and its next link keeps it.
+        let limit = path
+            .split(['?', '&'])
+            .find_map(|kv| kv.strip_prefix("limit="))
+            .and_then(|l| l.parse::<usize>().ok())
+            .unwrap_or(10)
+            .clamp(1, 10);
+        let items: Vec<String> = (0..limit)
+            .map(|i| {
+                let id = format!("00000000-0000-4000-8000-{:012}", n * 10 + i);
+                image(&id).replace(r#""name": "x""#, &format!(r#""name": "x", "x_pad": "{pad}""#))
+            })
+            .collect();
+        let last = format!("00000000-0000-4000-8000-{:012}", n * 10 + limit - 1);
+        let body = format!(
+            r#"{{"images": [{}], "first": "/v2/images", "schema": "/v2/schemas/images", "next": "/v2/images?limit={limit}&marker={last}"}}"#,
+            items.join(",")
+        );
+        write_response(stream, "200 OK", "application/json", body.as_bytes());
+    });
+    let budget = 24 * 1024 * 1024;
+    let json = tempfile::NamedTempFile::new().unwrap();
+    let (code, text, _) = run(
+        &url,
+        &[
+            "image-v2/pagination",
+            "--test-threads",
+            "8",
+            "--max-body-memory",
+            &budget.to_string(),
+            "--max-pages",
+            "100",
+            "--max-catalogue",
+            "100000",
+            "--json",
+            json.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(json.path()).unwrap()).unwrap();
+    let peak = v["summary"]["body_memory_peak"].as_u64().unwrap();
+    assert_eq!(v["summary"]["body_memory_budget"], budget);
+    assert!(peak <= budget, "held {peak} bytes at once, over the budget of {budget}");
+    assert!(peak >= budget / 2, "the test did not press on the budget: {peak}");
+    let cases = v["cases"].as_array().unwrap();
+    let mut memory_errors = 0;
+    for c in cases {
+        let findings = c["findings"].as_array().unwrap();
+        let memory: Vec<_> = findings
+            .iter()
+            .filter(|f| f.to_string().contains("--max-body-memory"))
+            .collect();
+        // The suite's own limit is an error finding with the reason, never a broken rule.
+        for f in &memory {
+            assert!(f["level"].is_null(), "{}: blamed on the server: {f}", c["id"]);
+        }
+        if !memory.is_empty() {
+            memory_errors += 1;
+            if findings.iter().all(|f| f["level"].is_null()) {
+                assert_eq!(c["verdict"], "ERROR", "{}: {findings:?}", c["id"]);
+            }
+        }
+        assert_ne!(c["verdict"], "PASS", "{}: an endless list cannot pass", c["id"]);
+    }
+    assert!(memory_errors >= 1, "{text}");
+}

@@ -20,6 +20,8 @@ pub struct HttpLimits {
     pub timeout: Duration,
     pub max_body: usize,
     pub tls: TlsOptions,
+    /// The bytes of bodies the whole process may hold at once (shared by every clone).
+    pub memory: super::memory::BodyBudget,
 }
 
 /// TLS beyond the system roots: a CA bundle, a client certificate, or no verification at all.
@@ -66,6 +68,7 @@ impl Default for HttpLimits {
             timeout: Duration::from_secs(30),
             max_body: 16 * 1024 * 1024,
             tls: TlsOptions::default(),
+            memory: super::memory::BodyBudget::default(),
         }
     }
 }
@@ -120,7 +123,10 @@ fn shell_quote(s: &str) -> String {
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    /// Shared by every copy of the answer (the request-sharing cache, a walk's pages).
+    pub body: bytes::Bytes,
+    /// The body's bytes in the run's memory budget, given back when the last copy is dropped.
+    pub hold: Option<std::sync::Arc<super::memory::Hold>>,
 }
 
 impl Response {
@@ -159,6 +165,10 @@ pub enum TransportError {
         status: u16,
         attempts: u32,
     },
+    /// The run's memory budget for bodies (`--max-body-memory`) stayed used up.
+    Memory {
+        cap: usize,
+    },
 }
 
 impl std::fmt::Display for TransportError {
@@ -169,6 +179,10 @@ impl std::fmt::Display for TransportError {
             TransportError::Connect(e) => write!(f, "could not connect: {e}"),
             TransportError::Other(e) => write!(f, "transport error: {e}"),
             TransportError::Budget(n) => write!(f, "the request budget (--max-requests {n}) is used up"),
+            TransportError::Memory { cap } => write!(
+                f,
+                "the run's memory for bodies (--max-body-memory {cap}) is held by other answers; this one was not read (a limit of the suite, not the server's fault: raise it or lower --test-threads)"
+            ),
             TransportError::Throttled { status, attempts } => {
                 write!(
                     f,
@@ -481,15 +495,25 @@ impl HttpClient {
         if resp.content_length().is_some_and(|n| n > cap as u64) {
             return Err(TransportError::BodyTooLarge { cap });
         }
+        // Every byte read is taken from the run's memory budget first.
+        let mut hold = self.limits.memory.hold();
         let mut body = Vec::new();
         let mut resp = resp;
         while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, self.limits.timeout))? {
             if body.len() + chunk.len() > cap {
                 return Err(TransportError::BodyTooLarge { cap });
             }
+            hold.grow(chunk.len())
+                .await
+                .map_err(|e| TransportError::Memory { cap: e.cap })?;
             body.extend_from_slice(&chunk);
         }
-        Ok(Response { status, headers, body })
+        Ok(Response {
+            status,
+            headers,
+            body: body.into(),
+            hold: Some(std::sync::Arc::new(hold)),
+        })
     }
 }
 

@@ -197,6 +197,8 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         started_at,
         elapsed: started.elapsed(),
         not_run,
+        body_memory_peak: ctx.client.limits().memory.peak(),
+        body_memory_budget: ctx.client.limits().memory.cap(),
     };
     match interrupted {
         Some(signal) => sink.emit(Event::RunInterrupted {
@@ -260,6 +262,7 @@ fn build_client(plan: &Plan, redactor: &Redactor) -> Result<HttpClient, ExecErro
     let limits = HttpLimits {
         timeout: plan.budgets.timeout,
         max_body: plan.budgets.max_body,
+        memory: crate::exec::BodyBudget::new(plan.budgets.max_body_memory),
         tls: plan.tls.clone(),
     };
     let client = HttpClient::with_politeness(limits, plan.main.token.clone(), plan.budgets.politeness.clone())
