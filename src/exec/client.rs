@@ -285,6 +285,9 @@ pub struct HttpClient {
     shared: std::sync::Arc<Shared>,
     /// Requests sent through this client (every attempt counts).
     sent: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// The origins of the configured endpoints: a credential is sent nowhere else (empty: no
+    /// pinning, for tests that build a client by hand).
+    origins: std::sync::Arc<Vec<url::Origin>>,
 }
 
 impl HttpClient {
@@ -316,7 +319,16 @@ impl HttpClient {
             events: None,
             sent: std::sync::Arc::default(),
             shared: std::sync::Arc::default(),
+            origins: std::sync::Arc::default(),
         })
+    }
+
+    /// Pins credentials to the origins of `endpoints`: a request elsewhere is refused before
+    /// it is sent, whatever built its URL (links are resolved on the endpoint's origin already;
+    /// this is the rule's last line).
+    pub fn with_origins<'u>(mut self, endpoints: impl IntoIterator<Item = &'u Url>) -> Self {
+        self.origins = std::sync::Arc::new(endpoints.into_iter().map(Url::origin).collect());
+        self
     }
 
     /// Reports every request and answer to `sink`.
@@ -452,6 +464,12 @@ impl HttpClient {
     }
 
     async fn send_inner(&self, request: &RequestSpec) -> Result<Response, TransportError> {
+        if !self.origins.is_empty() && !self.origins.contains(&request.url.origin()) {
+            return Err(TransportError::Other(format!(
+                "{} is not on the origin of a configured endpoint; not sent (credentials go to the configured endpoints only)",
+                request.url.origin().ascii_serialization()
+            )));
+        }
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
             .map_err(|e| TransportError::Other(e.to_string()))?;
         let mut builder = self.inner.request(method, request.url.clone());
@@ -543,6 +561,24 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn no_request_leaves_the_configured_origins() {
+        // A listener that counts connections: the request to it must never be sent.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let elsewhere = Url::parse(&format!("http://{}/v2/images", listener.local_addr().unwrap())).unwrap();
+        let endpoint = Url::parse("http://127.0.0.1:9/image").unwrap();
+        let client = HttpClient::new(HttpLimits::default(), Some(Secret::new("pinned-token")))
+            .unwrap()
+            .with_origins([&endpoint]);
+        let x = client.send(RequestSpec::get(elsewhere)).await;
+        let Err(TransportError::Other(why)) = &x.result else {
+            panic!("{:?}", x.result)
+        };
+        assert!(why.contains("not on the origin of a configured endpoint"), "{why}");
+        let accepted = tokio::time::timeout(Duration::from_millis(50), listener.accept()).await;
+        assert!(accepted.is_err(), "a connection reached the other origin");
+    }
 
     #[test]
     fn curl_shows_the_token_as_a_variable() {

@@ -83,7 +83,9 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         }
     }
 
-    let client = build_client(&plan, &redactor)?.with_events(sink.clone());
+    let client = build_client(&plan, &redactor)?
+        .with_events(sink.clone())
+        .with_origins(endpoints.values());
     let ctx = Arc::new(RunContext {
         client,
         endpoints,
