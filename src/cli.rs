@@ -159,6 +159,24 @@ pub fn parse_http_url(s: &str) -> Result<url::Url, String> {
     }
 }
 
+/// The largest catalogue the embedded mock is asked to build: about 300 MB and ten seconds
+/// at 100 000 images; more is a typo (or a test of the machine, not of the suite).
+pub const MAX_MOCK_IMAGES: usize = 100_000;
+
+/// A mock catalogue size within `MAX_MOCK_IMAGES`.
+fn parse_mock_images(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|e| format!("`{s}` is not a number of images: {e}"))?;
+    if n > MAX_MOCK_IMAGES {
+        return Err(format!(
+            "{n} images is more than the mock serves (at most {MAX_MOCK_IMAGES})"
+        ));
+    }
+    Ok(n)
+}
+
 fn parse_endpoint(s: &str) -> Result<EndpointArg, String> {
     let (kind, url) = s
         .split_once('=')
@@ -370,8 +388,8 @@ pub struct RunArgs {
     )]
     pub token: Option<String>,
 
-    /// Catalogue size of the embedded mock.
-    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N", help_heading = MOCK)]
+    /// Catalogue size of the embedded mock (at most 100000).
+    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N", value_parser = parse_mock_images, help_heading = MOCK)]
     pub mock_images: usize,
     /// Inject a named bug into the embedded mock (repeatable; see `imgconform mock --list-quirks`).
     #[arg(long, value_name = "NAME", help_heading = MOCK)]
@@ -390,6 +408,10 @@ pub struct RunArgs {
     /// Largest body read, in bytes; a larger body is an ERROR for its case.
     #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES", help_heading = "Limits")]
     pub max_body: usize,
+    /// Bytes of response bodies the whole run holds at once (read, or kept by walks), shared by
+    /// every case and client; when used up, the answer or walk that needs more is an ERROR.
+    #[arg(long, default_value_t = crate::exec::DEFAULT_MAX_BODY_MEMORY, value_name = "BYTES", help_heading = "Limits")]
+    pub max_body_memory: usize,
     /// Page budget of a pagination walk (raised for a walk whose discovered catalogue needs more
     /// pages at its limit).
     #[arg(long, default_value_t = 1000, value_name = "N", help_heading = "Limits")]
@@ -443,8 +465,8 @@ pub struct MockArgs {
     /// Address to listen on (loopback by default).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
-    /// Number of images in the deterministic catalogue.
-    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N")]
+    /// Number of images in the deterministic catalogue (at most 100000).
+    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N", value_parser = parse_mock_images)]
     pub images: usize,
     /// The valid token.
     #[arg(long, default_value = crate::mock::DEFAULT_TOKEN, value_name = "TOKEN")]
@@ -487,7 +509,7 @@ pub fn parse() -> Cli {
     let kinds = match crate::loader::endpoint_kinds(&input_dirs(&argv)) {
         Ok(k) => k,
         Err(diags) => {
-            eprintln!("{diags}");
+            crate::errln!("{diags}");
             std::process::exit(exit_codes::BAD_INPUT as i32);
         }
     };

@@ -171,6 +171,9 @@ pub struct RunSummary {
     pub elapsed: Duration,
     /// Selected cases that never finished (an interrupted run), in plan order.
     pub not_run: Vec<String>,
+    /// The most bytes of bodies held at once, and the budget (`--max-body-memory`).
+    pub body_memory_peak: usize,
+    pub body_memory_budget: usize,
 }
 
 /// Which signal interrupted a run.

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
         {
             return;
         }
-        eprintln!("imgconform: internal error: {info}");
+        imgconform::errln!("imgconform: internal error: {info}");
     }));
     let cli = cli::parse();
     let code = match cli.command {

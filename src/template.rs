@@ -132,6 +132,64 @@ pub fn plain(v: &Value) -> String {
     }
 }
 
+/// What a path segment may carry as it is: RFC 3986's unreserved characters. Everything else
+/// in a substituted value (`/`, `?`, `#`, `%`, space, `;`, non-ASCII…) is percent-encoded, so a
+/// value from the server stays one segment and cannot change the request.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A value encoded as (part of) one path segment.
+pub fn encode_segment(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+}
+
+/// Renders a request path: the template's literal text as written, every substituted value
+/// encoded as a path segment (query values are encoded as form values where the query is
+/// built, `exec::encode`). A value that would be a whole `.` or `..` segment is refused: URL
+/// normalisation removes such a segment even percent-encoded, which would send the request
+/// to another resource.
+pub fn render_path(s: &str, vars: &Vars) -> Result<String, String> {
+    let mut out = String::new();
+    let mut substituted_in_segment = false;
+    let dot_segment = |out: &str| {
+        let last = out.rsplit('/').next().unwrap_or("");
+        last == "." || last == ".."
+    };
+    for p in pieces(s)? {
+        match p {
+            Piece::Lit(l) => {
+                for (i, part) in l.split('/').enumerate() {
+                    if i > 0 {
+                        if substituted_in_segment && dot_segment(&out) {
+                            return Err(dot_error(&out));
+                        }
+                        substituted_in_segment = false;
+                        out.push('/');
+                    }
+                    out.push_str(part);
+                }
+            }
+            Piece::Var(r) => {
+                out.push_str(&encode_segment(&plain(&lookup(&r, vars)?)));
+                substituted_in_segment = true;
+            }
+        }
+    }
+    if substituted_in_segment && dot_segment(&out) {
+        return Err(dot_error(&out));
+    }
+    Ok(out)
+}
+
+fn dot_error(path: &str) -> String {
+    format!(
+        "the path `{path}` would have a `.` or `..` segment made of a substituted value; not sent (it would name another resource)"
+    )
+}
+
 /// Renders a template into a string.
 pub fn render_str(s: &str, vars: &Vars) -> Result<String, String> {
     let mut out = String::new();
@@ -241,6 +299,36 @@ mod tests {
             render_value(&json!(["{name}", 3]), &vars()).unwrap(),
             json!(["ubuntu", 3])
         );
+    }
+
+    #[test]
+    fn substituted_path_values_stay_one_segment() {
+        let mut v = vars();
+        for (id, sent) in [
+            ("a/b", "a%2Fb"),
+            ("c?d", "c%3Fd"),
+            ("e#f", "e%23f"),
+            ("g%h", "g%25h"),
+            ("i j", "i%20j"),
+            ("k;l=m&n", "k%3Bl%3Dm%26n"),
+            ("é", "%C3%A9"),
+            ("ok-._~1", "ok-._~1"),
+        ] {
+            v.insert("id".into(), json!(id));
+            assert_eq!(
+                render_path("/v2/images/{id}/file", &v).unwrap(),
+                format!("/v2/images/{sent}/file")
+            );
+        }
+        // Literal text is the case author's and stays as written.
+        assert_eq!(render_path("/a/b?{{x}}", &v).unwrap(), "/a/b?{x}");
+        for dots in [".", ".."] {
+            v.insert("id".into(), json!(dots));
+            assert!(render_path("/v2/images/{id}", &v).is_err(), "{dots}");
+            assert!(render_path("/v2/images/{id}/file", &v).is_err(), "{dots}");
+            v.insert("id".into(), json!(format!("x{dots}")));
+            assert!(render_path("/v2/images/{id}", &v).is_ok(), "{dots}");
+        }
     }
 
     #[test]

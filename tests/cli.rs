@@ -554,3 +554,205 @@ fn run_help_is_grouped_and_has_no_libtest_leftovers() {
         assert!(!help.contains(leftover), "libtest's {leftover} is back:\n{help}");
     }
 }
+/// Runs the suite against a slow embedded mock, sends `signal` once the JUnit file shows a
+/// finished case, and returns the exit code with both reports.
+fn interrupted_run(signal: &str) -> (Option<i32>, String, String, String) {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, json) = (dir.path().join("r.xml"), dir.path().join("r.json"));
+    let bin = assert_cmd::cargo::cargo_bin("imgconform");
+    let mut child = std::process::Command::new(bin)
+        .args([
+            "run",
+            "-q",
+            "--mock-latency-ms",
+            "200",
+            "--test-threads",
+            "2",
+            "--junit",
+        ])
+        .arg(&junit)
+        .arg("--json")
+        .arg(&json)
+        .env_remove("OS_CLOUD")
+        .env_remove("OS_AUTH_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) until at least one case is in the report, then interrupt.
+    for _ in 0..600 {
+        let text = std::fs::read_to_string(&junit).unwrap_or_default();
+        if text.contains("<testcase") && !text.contains("not run") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let code = child.wait().unwrap().code();
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let json = std::fs::read_to_string(&json).unwrap();
+    (code, stderr, xml, json)
+}
+
+#[test]
+fn an_interrupted_run_still_writes_both_reports_and_exits_130_or_143() {
+    for (signal, code, name) in [("-INT", 130, "SIGINT"), ("-TERM", 143, "SIGTERM")] {
+        let (got, stderr, xml, json) = interrupted_run(signal);
+        assert_eq!(got, Some(code), "{signal}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{name} received: no new case starts")),
+            "{stderr}"
+        );
+        let doc = roxmltree::Document::parse(&xml).expect("a well-formed JUnit file");
+        let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+        assert!(
+            cases.len() >= 100,
+            "every selected case is in the file: {}",
+            cases.len()
+        );
+        let not_run = cases
+            .iter()
+            .filter(|c| {
+                c.children()
+                    .any(|s| s.has_tag_name("skipped") && s.attribute("message").is_some_and(|m| m.contains("not run")))
+            })
+            .count();
+        assert!(
+            not_run > 0 && not_run < cases.len(),
+            "{not_run} of {} not run",
+            cases.len()
+        );
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["status"], format!("interrupted by {name}"), "{json}");
+    }
+}
+
+#[test]
+fn a_symlink_loop_in_a_cases_directory_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("image-v2");
+    std::fs::create_dir_all(&profile).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/cases/image-v2/errors.yaml"),
+        profile.join("errors.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("..", profile.join("loop")).unwrap();
+    std::os::unix::fs::symlink(".", profile.join("self")).unwrap();
+    let out = imgconform()
+        .args(["lint", "--cases"])
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.starts_with("ok: "), "{text}");
+}
+
+#[test]
+fn an_unwritable_report_path_is_bad_input_before_any_request() {
+    for flag in ["--junit", "--json"] {
+        let out = imgconform()
+            .args(["run", flag, "/nonexistent-imgconform-dir/r.xml"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(
+            stderr.contains("the directory /nonexistent-imgconform-dir does not exist"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("running against"), "nothing ran: {stderr}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = imgconform().args(["run", "--junit"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a directory"));
+}
+
+#[test]
+fn urls_other_than_http_and_a_huge_mock_are_bad_input() {
+    for args in [
+        vec!["run", "--image-url", "file:///etc/passwd"],
+        vec!["run", "--image-url", "ftp://127.0.0.1/image"],
+        vec!["run", "--endpoint", "image=file:///x"],
+        vec!["run", "--mock-images", "18446744073709551615"],
+        vec!["run", "--mock-images", "100000000"],
+        vec!["mock", "--images", "100000000"],
+    ] {
+        let out = imgconform().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+/// Runs `args` with stdout (or stderr) a pipe whose reading end is already closed: every write
+/// to it fails with EPIPE, as `imgconform … | head -1` does once head has its line. Returns the
+/// exit code and what the other stream said.
+fn with_closed_pipe(args: &[&str], close_stderr: bool) -> (Option<i32>, String) {
+    use std::io::Read;
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("imgconform"));
+    cmd.args(args).env_remove("OS_CLOUD").env_remove("OS_AUTH_URL");
+    if close_stderr {
+        cmd.stderr(writer).stdout(std::process::Stdio::piped());
+    } else {
+        cmd.stdout(writer).stderr(std::process::Stdio::piped());
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut text = String::new();
+    let other: Option<Box<dyn Read>> = if close_stderr {
+        child.stdout.take().map(|s| Box::new(s) as Box<dyn Read>)
+    } else {
+        child.stderr.take().map(|s| Box::new(s) as Box<dyn Read>)
+    };
+    other.unwrap().read_to_string(&mut text).unwrap();
+    (child.wait().unwrap().code(), text)
+}
+
+#[test]
+fn a_closed_stdout_or_stderr_never_panics() {
+    for args in [
+        vec!["run", "--list"],
+        vec!["run", "--list", "-q"],
+        vec!["run", "--list", "--format", "json"],
+        vec!["run", "--plan"],
+        vec!["lint"],
+        vec!["coverage"],
+        vec!["mock", "--list-quirks"],
+        vec!["--help"],
+    ] {
+        let (code, stderr) = with_closed_pipe(&args, false);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    // A whole run with its console gone still runs every case and writes its report.
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("r.xml");
+    let j = junit.to_str().unwrap();
+    let (code, stderr) = with_closed_pipe(&["run", "errors", "--junit", j], false);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(std::fs::read_to_string(&junit).unwrap().contains("<testcase"));
+    // Messages on a closed stderr are lost, not fatal: the start-up line, a bad-input error.
+    let (code, stdout) = with_closed_pipe(&["run", "errors", "--junit", j], true);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("test result: ok."), "{stdout}");
+    let (code, _) = with_closed_pipe(&["run", "--timeout", "0"], true);
+    assert_eq!(code, Some(2));
+    let (code, _) = with_closed_pipe(&["lint", "--cases", "/nonexistent-imgconform-dir"], true);
+    assert_eq!(code, Some(2));
+}

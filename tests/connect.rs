@@ -278,3 +278,34 @@ fn an_admin_main_identity_with_demo_as_the_other_passes() {
     assert_eq!(code, Some(2), "{text}");
     assert!(text.contains("is in the same project as the first"), "{text}");
 }
+
+#[test]
+fn a_named_cloud_that_cannot_be_used_is_bad_input_never_the_mock() {
+    let env = Env::new(&[]);
+    for (entry, says) in [
+        ("    region_name: RegionOne\n", "has no `auth` block"),
+        (
+            "    auth:\n      auth_ur: http://127.0.0.1:9/v3\n      username: demo\n",
+            "`auth` has no `auth_url` (it has: auth_ur, username)",
+        ),
+        ("    auth: http://127.0.0.1:9/v3\n", "`auth` must be a mapping"),
+        ("    auth:\n      auth_url: ''\n", "`auth.auth_url` is empty"),
+    ] {
+        std::fs::write(
+            env.dir.path().join("clouds.yaml"),
+            format!("clouds:\n  broken:\n{entry}"),
+        )
+        .unwrap();
+        for how in [vec![("--cloud", "broken")], vec![]] {
+            let args: Vec<&str> = how.iter().flat_map(|(k, v)| [*k, *v]).collect();
+            let vars: &[(&str, &str)] = if how.is_empty() { &[("OS_CLOUD", "broken")] } else { &[] };
+            let (code, text) = env.run(&args, vars);
+            assert_eq!(code, Some(2), "{entry}: {text}");
+            assert!(
+                text.contains("clouds.yaml: cloud `broken`") && text.contains(says),
+                "{entry}: {text}"
+            );
+            assert!(!text.contains("embedded mock"), "{text}");
+        }
+    }
+}

@@ -5,6 +5,7 @@
 //! checked (ERROR).
 
 mod body;
+pub mod content_type;
 mod cross;
 mod items;
 mod links;

@@ -24,7 +24,7 @@ pub(crate) fn load_options(input: &InputArgs) -> LoadOptions {
 /// Loads the suite or prints every problem (`file:line:column: …`) to stderr.
 pub(crate) fn load_or_report(input: &InputArgs) -> Result<Suite, u8> {
     crate::loader::load(&load_options(input)).map_err(|diags| {
-        eprintln!("{diags}");
+        crate::errln!("{diags}");
         exit_codes::BAD_INPUT
     })
 }
@@ -44,7 +44,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, u8> {
         .enable_all()
         .build()
         .map_err(|e| {
-            eprintln!("imgconform: cannot start the async runtime: {e}");
+            crate::errln!("imgconform: cannot start the async runtime: {e}");
             exit_codes::TOOL_FAILED
         })
 }
@@ -57,11 +57,11 @@ pub(crate) fn emit_report<T: serde::Serialize>(
 ) -> Result<(), u8> {
     if format == "json" {
         let value = serde_json::to_value(report).map_err(|e| {
-            eprintln!("imgconform: {e}");
+            crate::errln!("imgconform: {e}");
             exit_codes::TOOL_FAILED
         })?;
         let json = serde_json::to_string_pretty(&crate::report::versioned(value)).map_err(|e| {
-            eprintln!("imgconform: {e}");
+            crate::errln!("imgconform: {e}");
             exit_codes::TOOL_FAILED
         })?;
         emit(&format!("{json}\n"));

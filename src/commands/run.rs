@@ -19,7 +19,7 @@ pub fn run(args: RunArgs) -> u8 {
     }
     for path in [&request.args.junit, &request.args.json].into_iter().flatten() {
         if let Err(e) = crate::report::check_writable(path) {
-            eprintln!("imgconform: {e}");
+            crate::errln!("imgconform: {e}");
             return exit_codes::BAD_INPUT;
         }
     }
@@ -58,13 +58,13 @@ pub fn run(args: RunArgs) -> u8 {
         }
     }
     if plan.cases.is_empty() {
-        eprintln!("imgconform: every selected case is marked `ignore` (run them with --include-ignored)");
+        crate::errln!("imgconform: every selected case is marked `ignore` (run them with --include-ignored)");
     }
     let sink = EventSink::new(crate::report::reporters(&plan, &redactor));
     let executed = match rt.block_on(crate::runner::execute(plan, sink.clone(), redactor.clone())) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("imgconform: {e}");
+            crate::errln!("imgconform: {e}");
             return exit_codes::TOOL_FAILED;
         }
     };
@@ -75,7 +75,7 @@ pub fn run(args: RunArgs) -> u8 {
         .filter(|e| !e.contains("Broken pipe"))
         .collect();
     for e in &lost {
-        eprintln!("imgconform: {}", redactor.redact(e));
+        crate::errln!("imgconform: {}", redactor.redact(e));
     }
     // Background tasks (a walk cut off by an interrupt) must not hold the process.
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
@@ -88,7 +88,7 @@ pub fn run(args: RunArgs) -> u8 {
     } else if counts.failed() {
         exit_codes::CASES_FAILED
     } else if counts.nothing_checked() {
-        eprintln!("imgconform: every selected case was skipped: nothing was checked");
+        crate::errln!("imgconform: every selected case was skipped: nothing was checked");
         exit_codes::NOTHING_CHECKED
     } else {
         exit_codes::SUCCESS
@@ -102,6 +102,7 @@ fn preflight(rt: &tokio::runtime::Runtime, plan: &Plan) -> Result<Vec<crate::exe
         timeout: plan.budgets.timeout,
         max_body: plan.budgets.max_body,
         tls: plan.tls.clone(),
+        memory: crate::exec::BodyBudget::new(plan.budgets.max_body_memory),
     };
     // The run's politeness (rate, retries), but not its request budget: that is for the cases.
     let polite = crate::exec::PolitenessConfig {
@@ -118,7 +119,7 @@ fn preflight(rt: &tokio::runtime::Runtime, plan: &Plan) -> Result<Vec<crate::exe
 }
 
 fn plan_error(e: &PlanError) -> u8 {
-    eprintln!(
+    crate::errln!(
         "{}",
         if matches!(e, PlanError::Files(_)) {
             e.to_string()
@@ -174,7 +175,7 @@ fn list_cases(request: &Request) -> u8 {
     };
     super::emit(&text);
     if cases.is_empty() {
-        eprintln!("imgconform: the filter selected no case");
+        crate::errln!("imgconform: the filter selected no case");
         return exit_codes::NO_CASE_SELECTED;
     }
     exit_codes::SUCCESS

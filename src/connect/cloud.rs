@@ -148,8 +148,15 @@ pub fn search_path(file: &str, env_override: Option<PathBuf>) -> Vec<PathBuf> {
 }
 
 fn read_yaml(path: &Path) -> Result<Value, ConfigError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        // Where the first byte that is not UTF-8 is, as a line and column.
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&valid[start..]).chars().count() + 1;
+        ConfigError(format!("{}:{line}:{column}: not UTF-8 text", path.display()))
+    })?;
     serde_saphyr::from_str::<Value>(&text).map_err(|e| {
         let at = e
             .location()

@@ -23,6 +23,8 @@ pub struct HttpLimits {
     pub timeout: Duration,
     pub max_body: usize,
     pub tls: TlsOptions,
+    /// The bytes of bodies the whole process may hold at once (shared by every clone).
+    pub memory: super::memory::BodyBudget,
 }
 
 /// TLS beyond the system roots: a CA bundle, a client certificate, or no verification at all.
@@ -69,6 +71,7 @@ impl Default for HttpLimits {
             timeout: Duration::from_secs(30),
             max_body: 16 * 1024 * 1024,
             tls: TlsOptions::default(),
+            memory: super::memory::BodyBudget::default(),
         }
     }
 }
@@ -123,7 +126,10 @@ fn shell_quote(s: &str) -> String {
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    /// Shared by every copy of the answer (the request-sharing cache, a walk's pages).
+    pub body: bytes::Bytes,
+    /// The body's bytes in the run's memory budget, given back when the last copy is dropped.
+    pub hold: Option<std::sync::Arc<super::memory::Hold>>,
 }
 
 impl Response {
@@ -165,6 +171,10 @@ pub enum TransportError {
         status: u16,
         attempts: u32,
     },
+    /// The run's memory budget for bodies (`--max-body-memory`) stayed used up.
+    Memory {
+        cap: usize,
+    },
 }
 
 impl std::fmt::Display for TransportError {
@@ -176,6 +186,10 @@ impl std::fmt::Display for TransportError {
             TransportError::Closed(e) => write!(f, "the connection closed before any answer: {e}"),
             TransportError::Other(e) => write!(f, "transport error: {e}"),
             TransportError::Budget(n) => write!(f, "the request budget (--max-requests {n}) is used up"),
+            TransportError::Memory { cap } => write!(
+                f,
+                "the run's memory for bodies (--max-body-memory {cap}) is held by other answers; this one was not read (a limit of the suite, not the server's fault: raise it or lower --concurrency)"
+            ),
             TransportError::Throttled { status, attempts } => {
                 write!(
                     f,
@@ -283,6 +297,9 @@ pub struct HttpClient {
     shared: std::sync::Arc<Shared>,
     /// Requests sent through this client (every attempt counts).
     sent: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// The origins of the configured endpoints: a credential is sent nowhere else (empty: no
+    /// pinning, for tests that build a client by hand).
+    origins: std::sync::Arc<Vec<url::Origin>>,
 }
 
 impl HttpClient {
@@ -314,7 +331,16 @@ impl HttpClient {
             events: None,
             sent: std::sync::Arc::default(),
             shared: std::sync::Arc::default(),
+            origins: std::sync::Arc::default(),
         })
+    }
+
+    /// Pins credentials to the origins of `endpoints`: a request elsewhere is refused before
+    /// it is sent, whatever built its URL (links are resolved on the endpoint's origin already;
+    /// this is the rule's last line).
+    pub fn with_origins<'u>(mut self, endpoints: impl IntoIterator<Item = &'u Url>) -> Self {
+        self.origins = std::sync::Arc::new(endpoints.into_iter().map(Url::origin).collect());
+        self
     }
 
     /// Reports every request and answer to `sink`.
@@ -468,6 +494,12 @@ impl HttpClient {
     }
 
     async fn send_inner(&self, request: &RequestSpec) -> Result<Response, TransportError> {
+        if !self.origins.is_empty() && !self.origins.contains(&request.url.origin()) {
+            return Err(TransportError::Other(format!(
+                "{} is not on the origin of a configured endpoint; not sent (credentials go to the configured endpoints only)",
+                request.url.origin().ascii_serialization()
+            )));
+        }
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
             .map_err(|e| TransportError::Other(e.to_string()))?;
         let mut builder = self.inner.request(method, request.url.clone());
@@ -511,15 +543,25 @@ impl HttpClient {
         if resp.content_length().is_some_and(|n| n > cap as u64) {
             return Err(TransportError::BodyTooLarge { cap });
         }
+        // Every byte read is taken from the run's memory budget first.
+        let mut hold = self.limits.memory.hold();
         let mut body = Vec::new();
         let mut resp = resp;
         while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, self.limits.timeout))? {
             if body.len() + chunk.len() > cap {
                 return Err(TransportError::BodyTooLarge { cap });
             }
+            hold.grow(chunk.len())
+                .await
+                .map_err(|e| TransportError::Memory { cap: e.cap })?;
             body.extend_from_slice(&chunk);
         }
-        Ok(Response { status, headers, body })
+        Ok(Response {
+            status,
+            headers,
+            body: body.into(),
+            hold: Some(std::sync::Arc::new(hold)),
+        })
     }
 }
 
@@ -552,6 +594,24 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn no_request_leaves_the_configured_origins() {
+        // A listener that counts connections: the request to it must never be sent.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let elsewhere = Url::parse(&format!("http://{}/v2/images", listener.local_addr().unwrap())).unwrap();
+        let endpoint = Url::parse("http://127.0.0.1:9/image").unwrap();
+        let client = HttpClient::new(HttpLimits::default(), Some(Secret::new("pinned-token")))
+            .unwrap()
+            .with_origins([&endpoint]);
+        let x = client.send(RequestSpec::get(elsewhere)).await;
+        let Err(TransportError::Other(why)) = &x.result else {
+            panic!("{:?}", x.result)
+        };
+        assert!(why.contains("not on the origin of a configured endpoint"), "{why}");
+        let accepted = tokio::time::timeout(Duration::from_millis(50), listener.accept()).await;
+        assert!(accepted.is_err(), "a connection reached the other origin");
+    }
 
     #[test]
     fn curl_shows_the_token_as_a_variable() {

@@ -5,6 +5,7 @@ mod catalogue;
 mod client;
 mod discovery;
 mod links;
+mod memory;
 mod politeness;
 pub mod preflight;
 mod priority;
@@ -17,6 +18,7 @@ pub use client::{
 };
 pub use discovery::{DEFAULT_MAX_CATALOGUE, Discovery, DiscoveryResult, encode, list_url};
 pub use links::{query_pairs, resolve_link};
+pub use memory::{BodyBudget, DEFAULT_MAX_BODY_MEMORY, Hold, MEMORY_WAIT, MemoryExhausted};
 pub use politeness::PolitenessConfig;
 pub use renewal::{RenewFn, Renewal};
 pub use walker::{Page, Walk, WalkEnd, Walker, id_of as walker_id, next_link};

@@ -391,6 +391,9 @@ fn transport(e: &TransportError, w: &Words) -> (String, String) {
         }
         TransportError::Throttled { .. } => "the service is throttled: try again later (or lower --rate)".into(),
         TransportError::Budget(_) => "the request budget is used up (--max-requests)".into(),
+        TransportError::Memory { cap } => {
+            format!("the answer did not fit the run's memory for bodies ({cap} bytes; --max-body-memory BYTES)")
+        }
         TransportError::Connect(_) | TransportError::Closed(_) | TransportError::Other(_) => {
             if lower.contains("certificate") || lower.contains("unknownissuer") {
                 "the server's TLS certificate is not trusted: give its CA with OS_CACERT (or cacert in clouds.yaml), or --insecure".into()

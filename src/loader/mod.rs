@@ -104,6 +104,7 @@ pub fn load(options: &LoadOptions) -> Result<Suite, Diagnostics> {
     validate::endpoints(&endpoints, &profiles, &mut diags);
     let documents = validate::documents(parse::documents(&sources.cases), &profiles, &sources.cases, &mut diags);
     validate::filters(&profiles, &sources.cases, &mut diags);
+    validate::content_types(&profiles, &sources.cases, &mut diags);
     let endpoints: BTreeMap<String, EndpointKind> = endpoints.into_iter().map(|(k, (e, _, _))| (k, e)).collect();
     let profiles: BTreeMap<String, Profile> = profiles.into_iter().map(|(k, (p, _, _))| (k, p)).collect();
     let cases = parse::cases(&sources.cases, &mut diags);

@@ -20,7 +20,7 @@ pub use check::{
 };
 pub use endpoint::{EndpointFile, EndpointKind, Preflight, TenantInPath, UrlHint};
 pub use predicate::{Op, Predicate};
-pub use profile::{FilterDoc, NextLink, Profile, ProfileFile};
+pub use profile::{ContentTypes, FilterDoc, NextLink, Profile, ProfileFile};
 pub use query::QueryMap;
 pub use requirement::{Document, Requirement, RequirementFile, cite};
 

@@ -57,6 +57,8 @@ pub const CASES_PER_REQUEST_SLOT: usize = 4;
 pub struct Budgets {
     pub timeout: Duration,
     pub max_body: usize,
+    /// Bytes of bodies the whole process holds at once (`--max-body-memory`).
+    pub max_body_memory: usize,
     pub max_pages: usize,
     /// Cases in flight at once.
     pub cases_in_flight: usize,
@@ -269,6 +271,7 @@ impl Request {
         let budgets = Budgets {
             timeout: Duration::from_secs_f64(args.timeout),
             max_body: args.max_body,
+            max_body_memory: args.max_body_memory,
             max_pages: args.max_pages,
             cases_in_flight: CASES_PER_REQUEST_SLOT * args.concurrency,
             max_catalogue: args.max_catalogue,
@@ -351,6 +354,12 @@ fn check_numbers(args: &RunArgs) -> Result<(), PlanError> {
         return bad(
             "--max-pages, --max-body, --max-catalogue and --concurrency must be at least 1, --window-pages at least 2",
         );
+    }
+    if args.max_body > args.max_body_memory {
+        return Err(PlanError::BadInput(format!(
+            "--max-body {} is larger than --max-body-memory {}: no body that size could ever be held",
+            args.max_body, args.max_body_memory
+        )));
     }
     if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
         return bad("--rate must be a positive number of requests per second");

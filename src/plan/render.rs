@@ -40,6 +40,7 @@ pub struct ProfileSummary {
 pub struct BudgetSummary {
     pub timeout_secs: f64,
     pub max_body_bytes: usize,
+    pub max_body_memory_bytes: usize,
     pub max_pages: usize,
     pub cases_in_flight: usize,
     pub requests_in_flight: usize,
@@ -235,6 +236,7 @@ impl Plan {
             budgets: BudgetSummary {
                 timeout_secs: self.budgets.timeout.as_secs_f64(),
                 max_body_bytes: self.budgets.max_body,
+                max_body_memory_bytes: self.budgets.max_body_memory,
                 max_pages: self.budgets.max_pages,
                 cases_in_flight: self.budgets.cases_in_flight,
                 requests_in_flight: pol.concurrency,
@@ -423,9 +425,10 @@ pub fn render_text(p: &PlanSummary) -> String {
     let b = &p.budgets;
     let _ = writeln!(
         s,
-        "budgets:    timeout {} s, body ≤ {} bytes, walk ≤ {} pages (long ones in windows of {}, seed {}), {} case(s) and {} request(s) in flight, rate {}, requests {}, {} retries",
+        "budgets:    timeout {} s, body ≤ {} bytes, bodies held ≤ {} bytes, walk ≤ {} pages (long ones in windows of {}, seed {}), {} case(s) and {} request(s) in flight, rate {}, requests {}, {} retries",
         b.timeout_secs,
         b.max_body_bytes,
+        b.max_body_memory_bytes,
         b.max_pages,
         b.window_pages,
         b.seed,

@@ -467,7 +467,7 @@ pub fn snapshot_config(args: &RunArgs) -> crate::snapshot::Config {
         Some(m) => m,
         None if !default_mock => Mode::Off,
         None if !dir.is_dir() => {
-            eprintln!(
+            crate::errln!(
                 "imgconform: no snapshots directory at {}; snapshot checks are off",
                 dir.display()
             );

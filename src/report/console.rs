@@ -224,8 +224,9 @@ impl Console {
                     "xfail": c.xfail, "xpass": c.xpass, "inconclusive": c.inconclusive}});
             self.json_line(line)?;
             self.out.flush()?;
-            write!(self.err, "{text}")?;
-            self.err.flush()
+            // stderr carries notes only: a closed one loses them, not the run's console.
+            let _ = write!(self.err, "{text}").and_then(|_| self.err.flush());
+            Ok(())
         } else {
             write!(self.out, "{text}")?;
             self.out.flush()
@@ -239,8 +240,9 @@ impl Reporter for Console {
             Event::RunStarted { plan } => {
                 // The banner goes to stderr: stdout carries the results (and, with
                 // `--format json`, nothing but JSON lines).
-                write!(self.err, "{}", self.redactor.redact(&crate::plan::render_banner(plan)))?;
-                self.err.flush()?;
+                // A note on stderr: lost, not fatal, when stderr is closed.
+                let _ = write!(self.err, "{}", self.redactor.redact(&crate::plan::render_banner(plan)));
+                let _ = self.err.flush();
                 self.mock_command = plan.mock_command.clone();
                 match self.format {
                     ConsoleFormat::Json => self.json_line(

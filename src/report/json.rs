@@ -89,6 +89,9 @@ struct Summary {
     /// Requests sent (all cases; known at the end of the run).
     requests: usize,
     duration_ms: u128,
+    /// The most bytes of response bodies held at once, against `--max-body-memory`.
+    body_memory_peak: Option<usize>,
+    body_memory_budget: Option<usize>,
 }
 
 /// The JSON format of a `FileReport`.
@@ -129,6 +132,8 @@ impl Format for Json {
                 inconclusive: c.inconclusive,
                 requests,
                 duration_ms: end.map_or(0, |s| s.elapsed.as_millis()),
+                body_memory_peak: end.map(|s| s.body_memory_peak),
+                body_memory_budget: end.map(|s| s.body_memory_budget),
             },
             cases: run.records.iter().map(|r| case_json(r)).collect(),
             not_run: end.map_or(&[], |s| &s.not_run),

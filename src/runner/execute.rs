@@ -95,7 +95,9 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         }
     }
 
-    let client = build_client(&plan, &redactor)?.with_events(sink.clone());
+    let client = build_client(&plan, &redactor)?
+        .with_events(sink.clone())
+        .with_origins(endpoints.values());
     let ctx = Arc::new(RunContext {
         client,
         endpoints,
@@ -178,7 +180,7 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         }
     }
     if let Some(sig) = interrupted {
-        eprintln!(
+        crate::errln!(
             "imgconform: {} received: no new case starts; {} running case(s) get {} s to finish (a second signal exits at once)",
             sig.name(),
             tasks.len(),
@@ -214,6 +216,8 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         started_at,
         elapsed: started.elapsed(),
         not_run,
+        body_memory_peak: ctx.client.limits().memory.peak(),
+        body_memory_budget: ctx.client.limits().memory.cap(),
     };
     match interrupted {
         Some(signal) => sink.emit(Event::RunInterrupted {
@@ -285,6 +289,7 @@ fn build_client(plan: &Plan, redactor: &Redactor) -> Result<HttpClient, ExecErro
     let limits = HttpLimits {
         timeout: plan.budgets.timeout,
         max_body: plan.budgets.max_body,
+        memory: crate::exec::BodyBudget::new(plan.budgets.max_body_memory),
         tls: plan.tls.clone(),
     };
     let client = HttpClient::with_politeness(limits, plan.main.token.clone(), plan.budgets.politeness.clone())
@@ -363,7 +368,7 @@ impl Signals {
     fn exit_on_next(mut self, first: Signal) {
         tokio::spawn(async move {
             let _ = self.next().await;
-            eprintln!("imgconform: second signal: exiting now");
+            crate::errln!("imgconform: second signal: exiting now");
             std::process::exit(first.exit_code() as i32);
         });
     }
