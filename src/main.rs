@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Coverage(args) => commands::coverage::coverage(&args),
         Command::Selfcheck(args) => commands::selfcheck::selfcheck(&args),
         Command::Baseline(args) => commands::baseline::baseline(&args),
+        Command::Cleanup(args) => commands::cleanup::cleanup(&args),
     };
     ExitCode::from(code)
 }

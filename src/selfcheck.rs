@@ -178,6 +178,7 @@ async fn run_once(shared: Arc<Shared>, config: MockConfig) -> anyhow::Result<BTr
             other_project_id: Some(mock::SECOND_TENANT.to_string()),
             other_is_admin: Some(false),
         },
+        fixtures: None,
     });
     let gate = Arc::new(Semaphore::new(CASES_IN_FLIGHT));
     let mut tasks = tokio::task::JoinSet::new();

@@ -2,6 +2,10 @@
 //! followed (a redirect could carry the token to another host), and every exchange can be
 //! shown as a runnable curl command without the token.
 
+mod write;
+
+pub use write::WriteRequest;
+
 use std::time::{Duration, Instant};
 
 use serde_json::Value;

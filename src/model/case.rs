@@ -89,6 +89,9 @@ pub enum Need {
     /// The second identity is not an admin (an admin sees every project's images): SKIP when it
     /// is known to be one.
     OtherIdentityNotAdmin,
+    /// A fixture of the profile's fixture set (`cases/<profile>/fixtures.yaml`), which only a
+    /// provisioning run (`run --provision`) creates; without it the case SKIPs.
+    Fixtures(String),
 }
 
 /// How to pick a value from the discovered catalogue.

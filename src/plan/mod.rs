@@ -14,7 +14,7 @@ mod target;
 
 pub use baseline::{Baseline, BaselineEntry};
 pub use partition::Partition;
-pub use render::{PlanSummary, render_text, version};
+pub use render::{PlanSummary, mode_line, render_text, version};
 pub use selection::Selection;
 pub use target::{
     EndpointSource, EndpointUrl, Identity, PlannedEndpoint, Target, adjust, mock_urls, target_configured,
@@ -113,6 +113,8 @@ pub struct Plan {
     pub renewal: Option<(CloudConfig, Option<chrono::DateTime<chrono::Utc>>)>,
     /// The command line as typed, secrets redacted.
     pub command_line: String,
+    /// Provisioning mode (`--provision`): the fixtures to create; `None` when read-only.
+    pub provision: Option<crate::provision::ProvisionPlan>,
 }
 
 /// What was typed, checked without the network: the first stage.
@@ -242,6 +244,7 @@ impl Request {
                 ..PolitenessConfig::default()
             },
         };
+        let provision = args.provision.then(|| provision_plan(&cases, &suite.fixtures));
         let mut secrets = resolved.secrets.clone();
         secrets.extend(resolved.main.token.clone());
         secrets.extend(resolved.other.as_ref().and_then(|o| o.token.clone()));
@@ -275,7 +278,40 @@ impl Request {
             secrets,
             renewal: resolved.renewal,
             command_line,
+            provision,
         })
+    }
+}
+
+/// The fixtures the selected cases need, by profile, under a new run id: nothing a selection
+/// does not use is created.
+fn provision_plan(
+    cases: &[Arc<LoadedCase>],
+    sets: &BTreeMap<String, crate::model::FixtureSet>,
+) -> crate::provision::ProvisionPlan {
+    let mut needed: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for c in cases {
+        for n in &c.case.needs {
+            if let crate::model::Need::Fixtures(f) = &n.value {
+                needed
+                    .entry(c.case.profile.value.as_str())
+                    .or_default()
+                    .insert(f.as_str());
+            }
+        }
+    }
+    let sets = needed
+        .into_iter()
+        .filter_map(|(profile, names)| {
+            let set = sets.get(profile)?;
+            let mut set = set.clone();
+            set.images.retain(|f| names.contains(f.value.name.as_str()));
+            Some((profile.to_string(), set))
+        })
+        .collect();
+    crate::provision::ProvisionPlan {
+        run_id: crate::provision::RunId::new(),
+        sets,
     }
 }
 

@@ -71,6 +71,12 @@ pub struct PlanSummary {
     pub budgets: BudgetSummary,
     pub junit: Option<String>,
     pub json: Option<String>,
+    /// `read-only` or `provisioning`.
+    pub mode: &'static str,
+    /// The provisioning run's id (its fixtures' marker is `imgconform-<run id>`).
+    pub run_id: Option<String>,
+    /// Fixtures a provisioning run creates.
+    pub fixtures: usize,
 }
 
 /// The version and the commit the binary was built from.
@@ -205,6 +211,13 @@ impl Plan {
             },
             junit: self.reports.junit.as_ref().map(|p| p.display().to_string()),
             json: self.reports.json.as_ref().map(|p| p.display().to_string()),
+            mode: if self.provision.is_some() {
+                "provisioning"
+            } else {
+                "read-only"
+            },
+            run_id: self.provision.as_ref().map(|p| p.run_id.to_string()),
+            fixtures: self.provision.as_ref().map_or(0, |p| p.fixture_count()),
         }
     }
 }
@@ -249,6 +262,7 @@ pub fn render_text(p: &PlanSummary) -> String {
             .map(|x| format!(" (partition {x})"))
             .unwrap_or_default()
     );
+    let _ = writeln!(s, "mode:       {}", mode_line(p));
     let _ = writeln!(s, "baseline:   {}", p.baseline.as_deref().unwrap_or("none"));
     let _ = writeln!(s, "snapshots:  {}", p.snapshots);
     let b = &p.budgets;
@@ -273,4 +287,15 @@ pub fn render_text(p: &PlanSummary) -> String {
         p.json.as_deref().unwrap_or("none")
     );
     s
+}
+
+/// The run's mode in words: what it may change on the target.
+pub fn mode_line(p: &PlanSummary) -> String {
+    match &p.run_id {
+        Some(id) => format!(
+            "provisioning: run id {id}, {} fixture(s) created before the cases and deleted at the end (tag imgconform-{id})",
+            p.fixtures
+        ),
+        None => "read-only: nothing is created, changed or deleted (--provision brings fixtures)".to_string(),
+    }
 }

@@ -234,6 +234,7 @@ impl Reporter for Console {
                         plan.target.trim_start_matches("embedded mock (").trim_end_matches(')')
                     )?;
                 }
+                writeln!(self.err, "imgconform: {}", crate::plan::mode_line(plan))?;
                 match self.format {
                     ConsoleFormat::Json => self.json_line(
                         json!({"type": "suite", "event": "started", "test_count": plan.cases + plan.ignored}),
