@@ -285,7 +285,7 @@ impl Request {
 
 /// The fixtures the selected cases need, by profile, under a new run id: nothing a selection
 /// does not use is created.
-fn provision_plan(
+pub(crate) fn provision_plan(
     cases: &[Arc<LoadedCase>],
     sets: &BTreeMap<String, crate::model::FixtureSet>,
 ) -> crate::provision::ProvisionPlan {
