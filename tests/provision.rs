@@ -391,3 +391,37 @@ fn cleanup_of_a_run_id_leaves_other_runs_alone() {
     let bad = env.cleanup(&["--cloud", "main", "--run-id", "prod"]);
     assert_eq!(bad.code, Some(2), "a malformed run id is bad input: {}", bad.text());
 }
+
+/// The write-dependent bugs the mock can inject are caught by a provisioning run: each by the
+/// case that reads what the write should have done, at that case's level.
+#[test]
+fn write_quirks_are_caught_by_the_fixture_cases() {
+    for (quirk, caught_by) in [
+        (
+            "deleted-image-stays-listed",
+            &["deleted-leaves ... FAILED", "deleted-not-found-by-name ... FAILED"][..],
+        ),
+        // The stand-in's bug also drops the image from os_hidden=true: caught twice.
+        (
+            "hidden-later-still-listed",
+            &["hidden-left-out ... WARN", "hidden-listed-when-asked ... WARN"][..],
+        ),
+        ("pending-share-listed", &["share-not-accepted-left-out ... WARN"][..]),
+    ] {
+        let env = Env::new();
+        env.fake.quirk(quirk);
+        let out = env.run(&[]);
+        let mut broken: Vec<&str> = out
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("test ") && (l.ends_with("FAILED") || l.ends_with("WARN")))
+            .map(|l| l.trim_start_matches("test image-v2/provision/"))
+            .collect();
+        broken.sort();
+        assert_eq!(
+            broken, caught_by,
+            "{quirk} is caught by its cases and breaks no other: {}",
+            out.stdout
+        );
+    }
+}

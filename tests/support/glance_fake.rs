@@ -37,6 +37,9 @@ pub struct Inner {
     pub next_id: u64,
     /// Write calls answered so far.
     pub writes: usize,
+    /// Bugs to show, by name: `deleted-image-stays-listed`, `hidden-later-still-listed`,
+    /// `pending-share-listed`.
+    pub quirks: Vec<&'static str>,
 }
 
 #[derive(Clone)]
@@ -73,6 +76,9 @@ impl Running {
     }
     pub fn set_write_delay(&self, d: Duration) {
         *self.fake.write_delay.lock().unwrap() = d;
+    }
+    pub fn quirk(&self, name: &'static str) {
+        self.fake.inner.lock().unwrap().quirks.push(name);
     }
     pub fn set_list_delay(&self, d: Duration) {
         *self.fake.list_delay.lock().unwrap() = d;
@@ -203,17 +209,20 @@ async fn list(State(fake): State<Fake>, headers: HeaderMap, Query(q): Query<Vec<
         let id = image["id"].as_str().unwrap_or("");
         let mine = image["owner"] == me;
         let vis = image["visibility"].as_str().unwrap_or("private");
+        let quirk = |q: &str| inner.quirks.contains(&q);
         let listed = match vis {
             _ if mine => true,
             "public" => true,
             "community" => visibility == Some("community"),
-            "shared" => inner
-                .members
-                .get(&(id.to_string(), me.to_string()))
-                .is_some_and(|s| member_status == "all" || s == member_status),
+            "shared" => inner.members.get(&(id.to_string(), me.to_string())).is_some_and(|s| {
+                member_status == "all"
+                    || s == member_status
+                    || (quirk("pending-share-listed") && s == "pending" && get("member_status").is_none())
+            }),
             _ => false,
         };
-        if !listed || (image["os_hidden"] == true) != hidden {
+        let is_hidden = image["os_hidden"] == true && image["x_hidden_by_patch"] != true;
+        if !listed || is_hidden != hidden {
             continue;
         }
         if visibility.is_some_and(|v| v != "all" && v != vis) {
@@ -335,6 +344,7 @@ async fn patch(State(fake): State<Fake>, headers: HeaderMap, Path(id): Path<Stri
     slow(&fake).await;
     let mut inner = fake.inner.lock().unwrap();
     inner.writes += 1;
+    let quirk = inner.quirks.contains(&"hidden-later-still-listed");
     let image = match owned(&mut inner, &id, me) {
         Ok(i) => i,
         Err(r) => return r,
@@ -344,6 +354,9 @@ async fn patch(State(fake): State<Fake>, headers: HeaderMap, Path(id): Path<Stri
     };
     for op in ops {
         let path = op["path"].as_str().unwrap_or("").trim_start_matches('/').to_string();
+        if quirk && path == "os_hidden" {
+            image["x_hidden_by_patch"] = json!(true);
+        }
         image[path.as_str()] = op["value"].clone();
     }
     axum::Json(image.clone()).into_response()
@@ -362,6 +375,14 @@ async fn delete(State(fake): State<Fake>, headers: HeaderMap, Path(id): Path<Str
     };
     if image["protected"] == true {
         return status(403, "Image is protected");
+    }
+    if inner.quirks.contains(&"deleted-image-stays-listed") {
+        inner
+            .images
+            .iter_mut()
+            .filter(|i| i["id"] == id.as_str())
+            .for_each(|i| i["status"] = json!("deleted"));
+        return StatusCode::NO_CONTENT.into_response();
     }
     inner.images.retain(|i| i["id"] != id.as_str());
     inner.members.retain(|(i, _), _| *i != id);
