@@ -425,3 +425,40 @@ fn write_quirks_are_caught_by_the_fixture_cases() {
         );
     }
 }
+
+/// The ims fixture cases on the same stand-in (IMS keeps Glance's write calls), given as the
+/// ims endpoint.
+#[test]
+fn the_ims_fixture_cases_pass_and_are_cleaned_up() {
+    let env = Env::new();
+    let before = env.ids();
+    let ims = format!("--endpoint=ims={}", env.fake.image_url());
+    let out = common::output(&mut env.command(
+        "run",
+        &[
+            "--cloud",
+            "main",
+            "--other-cloud",
+            "other",
+            "--provision",
+            &ims,
+            "ims/provision/",
+        ],
+    ));
+    assert_eq!(out.code, Some(0), "{}", out.text());
+    for case in [
+        "tag",
+        "protected",
+        "member-status-pending",
+        "member-status-accepted",
+        "member-status-rejected",
+    ] {
+        assert!(
+            out.stdout.contains(&format!("test ims/provision/{case} ... ok")),
+            "{case}: {}",
+            out.stdout
+        );
+    }
+    assert!(out.stderr.contains("cleanup: removed 5 fixture(s)"), "{}", out.stderr);
+    assert_eq!(env.ids(), before);
+}

@@ -62,7 +62,6 @@ impl Running {
     pub fn auth_url(&self) -> String {
         format!("{}/identity/v3", self.base)
     }
-    #[allow(dead_code)]
     pub fn image_url(&self) -> String {
         format!("{}/image", self.base)
     }
