@@ -3,6 +3,7 @@
 # seeded catalogue, and the image-v2 and compute-v2 suites against it with a second identity. Takes a few minutes the
 # first time (the virtualenv); not part of `cargo test`.
 #   scripts/openstack-local/run.sh [extra imgconform run arguments]
+#   PROVISION=1 scripts/openstack-local/run.sh   # run --provision; the image lists before and after must be equal
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export STATE=${STATE:-$here/.state}
@@ -13,6 +14,23 @@ root=$(cd "$here/../.." && pwd)
 trap '"$here/stop.sh"' EXIT
 "$here/seed.sh"
 cargo build --quiet --manifest-path "$root/Cargo.toml"
-OS_CLIENT_CONFIG_FILE="$STATE/clouds.yaml" "$root/target/debug/imgconform" run \
+if [ "${PROVISION:-0}" != 1 ]; then
+  OS_CLIENT_CONFIG_FILE="$STATE/clouds.yaml" "$root/target/debug/imgconform" run \
+    --cloud local --other-cloud local-alt --profile compute-v2,image-v2 \
+    --junit "$STATE/report.xml" --json "$STATE/results.json" "$@"
+  exit
+fi
+# PROVISION=1: the suite brings its fixtures (run --provision) and must take them all away:
+# every image demo and alt can see is listed before and after, and the lists must be equal.
+for u in "demo demo-secret demo" "alt alt-secret alt"; do "$here/images.sh" $u; done > "$STATE/images-before.txt"
+status=0
+OS_CLIENT_CONFIG_FILE="$STATE/clouds.yaml" "$root/target/debug/imgconform" run --provision \
   --cloud local --other-cloud local-alt --profile compute-v2,image-v2 \
-  --junit "$STATE/report.xml" --json "$STATE/results.json" "$@"
+  --junit "$STATE/report.xml" --json "$STATE/results.json" "$@" || status=$?
+for u in "demo demo-secret demo" "alt alt-secret alt"; do "$here/images.sh" $u; done > "$STATE/images-after.txt"
+if ! diff "$STATE/images-before.txt" "$STATE/images-after.txt"; then
+  echo "the provisioning run did not leave the catalogue as it found it (diff above)" >&2
+  exit 1
+fi
+echo "catalogue before = after ($(wc -l < "$STATE/images-after.txt") image lines, demo and alt)"
+exit $status

@@ -23,9 +23,10 @@ pub fn cleanup(args: &CleanupArgs) -> u8 {
             return exit_codes::BAD_INPUT;
         }
     };
-    if args.cloud.as_deref().is_none_or(str::is_empty) && args.endpoint.is_empty() {
+    let os_auth = std::env::var_os("OS_AUTH_URL").is_some_and(|v| !v.is_empty());
+    if args.cloud.as_deref().is_none_or(str::is_empty) && args.endpoint.is_empty() && !os_auth {
         eprintln!(
-            "imgconform: cleanup needs the cloud whose fixtures to remove (--cloud NAME, OS_CLOUD or --endpoint image=URL with OS_* credentials)"
+            "imgconform: cleanup needs the cloud whose fixtures to remove (--cloud NAME, OS_CLOUD, or OS_AUTH_URL and the other OS_* credentials)"
         );
         return exit_codes::BAD_INPUT;
     }

@@ -206,13 +206,11 @@ impl Job {
                     p.request
                 ),
             ),
-            Err(Step::Failed(p))
-                if p.forbidden()
-                    && p.request.starts_with("POST")
-                    && !p.request.contains("/members")
-                    && !p.request.contains("/actions/") =>
-            {
-                unavailable(false, &format!("the identity may not create it (policy): {p}"))
+            // A refusal by policy (Glance keeps publicize_image for admins; a deployment may
+            // keep deactivation or sharing for them too) is the deployment's choice, not a
+            // failure of the API.
+            Err(Step::Failed(p)) if p.forbidden() => {
+                unavailable(false, &format!("the identity may not make it (policy): {p}"))
             }
             Err(Step::Failed(p)) => unavailable(true, &format!("it could not be made: {p}")),
         }
