@@ -1,8 +1,9 @@
 //! Mutation self-check: the whole suite against the embedded mock, clean (every case must
 //! pass), once per quirk (the quirk must be caught *for the right reason*: by a case that FAILs
-//! and cites the requirement the quirk breaks; caught only by unrelated cases counts as not
-//! caught), and once per conforming variant (a legitimate behaviour the seeds allow: no case may
-//! FAIL or ERROR, WARN only where the variant breaks a SHOULD).
+//! — or WARNs, when the case is judged at SHOULD or MAY — and cites the requirement the quirk
+//! breaks; caught only by unrelated cases counts as not caught), and once per conforming variant (a legitimate behaviour the seeds allow: no case may
+//! FAIL or ERROR, WARN only where the variant breaks a SHOULD). Every run provisions the
+//! fixtures first, as `run --provision` does, so that the write quirks can be seen.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,7 +28,8 @@ pub struct QuirkResult {
     pub description: String,
     /// The requirement the bug violates.
     pub requirement: String,
-    /// Cases that FAILed and cite the quirk's requirement: the quirk is caught by them.
+    /// Cases that FAILed (or, judged at SHOULD or MAY, WARNed) and cite the quirk's requirement:
+    /// the quirk is caught by them.
     pub caught_by: Vec<String>,
     /// Cases that FAILed without citing it (caught for another reason: does not count).
     pub also_failed: Vec<String>,
@@ -269,6 +271,14 @@ pub async fn selfcheck(suite: Suite) -> anyhow::Result<SelfcheckReport> {
             )
         })
         .collect();
+    // Cases judged below MUST (the seeds are silent, Glance and Tempest are the reference: a
+    // hidden image in the default list) report a breach as WARN: that catches a quirk too.
+    let below_must: std::collections::BTreeSet<String> = suite
+        .cases
+        .iter()
+        .filter(|c| c.case.level != crate::model::Level::Must)
+        .map(|c| c.id().to_string())
+        .collect();
     let shared = Arc::new(Shared {
         profiles: suite.profiles,
         kinds: suite.endpoints,
@@ -352,7 +362,7 @@ pub async fn selfcheck(suite: Suite) -> anyhow::Result<SelfcheckReport> {
                 let requirement = q.requirement().to_string();
                 let (caught_by, also_failed): (Vec<String>, Vec<String>) = verdicts
                     .into_iter()
-                    .filter(|(_, v)| *v == Verdict::Fail)
+                    .filter(|(id, v)| *v == Verdict::Fail || (*v == Verdict::Warn && below_must.contains(id)))
                     .map(|(id, _)| id)
                     .partition(|id| requirements_of.get(id).is_some_and(|rs| rs.contains(&requirement)));
                 quirks.push(QuirkResult {
