@@ -452,9 +452,28 @@ fn unbudgeted(api: &ImageApi) -> ImageApi {
     }
 }
 
+/// How often a removal is tried when the server answers 5xx or not at all: deleting is
+/// idempotent (a 404 afterwards counts as done), and a busy database (Glance on sqlite answers
+/// 500 "database is locked" to concurrent writes) should not leave fixtures behind.
+const REMOVE_ATTEMPTS: u32 = 4;
+
+/// Deletes one image (see `remove_once`), again after a short pause when the server failed.
+pub async fn remove(api: &ImageApi, id: &str, protected: bool, deactivated: bool) -> Result<(), Problem> {
+    let mut attempt = 1;
+    loop {
+        match remove_once(api, id, protected, deactivated).await {
+            Err(e) if attempt < REMOVE_ATTEMPTS && !e.budget && e.status.is_none_or(|s| s >= 500) => {
+                tokio::time::sleep(std::time::Duration::from_millis(250 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Deletes one image: unprotected first when protected; a deactivated image that cannot be
 /// deleted as it is is reactivated and deleted again. Already gone counts as removed.
-pub async fn remove(api: &ImageApi, id: &str, protected: bool, deactivated: bool) -> Result<(), Problem> {
+async fn remove_once(api: &ImageApi, id: &str, protected: bool, deactivated: bool) -> Result<(), Problem> {
     if protected {
         match api.replace(id, &[("protected", json!(false))]).await {
             Err(e) if e.status == Some(404) => return Ok(()),
@@ -463,7 +482,7 @@ pub async fn remove(api: &ImageApi, id: &str, protected: bool, deactivated: bool
     }
     match api.delete(id).await {
         Ok(_) => Ok(()),
-        Err(e) if deactivated && e.status.is_some() => {
+        Err(e) if deactivated && e.status.is_some_and(|s| s < 500) => {
             api.action(id, "reactivate").await?;
             api.delete(id).await.map(drop)
         }
