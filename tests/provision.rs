@@ -479,3 +479,40 @@ fn a_provisioning_run_against_the_embedded_mock_passes() {
     assert!(out.stderr.contains("cleanup: removed"), "{}", out.stderr);
     assert!(!out.stderr.contains("could not remove"), "{}", out.stderr);
 }
+
+/// A fixture the server fails to make (5xx) is an ERROR of the cases that need it; one it
+/// refuses (4xx: a server before Image API 2.5 has no community visibility) is a SKIP that says
+/// why. Either way what was made is removed.
+#[test]
+fn a_fixture_the_server_cannot_make_is_an_error_and_one_it_refuses_a_skip() {
+    let env = Env::new();
+    let before = env.ids();
+    env.fake.quirk("upload-fails");
+    env.fake.quirk("no-community");
+    let out = env.run(&[]);
+    assert_eq!(out.code, Some(1), "{}", out.text());
+    assert!(
+        out.stdout.contains("test image-v2/provision/created-fields ... ERROR"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("the fixture `plain` (cases/image-v2/fixtures.yaml): it could not be made: PUT "),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "community-for-everyone ... SKIP: needs the fixture `community`, which this run could not make: the target refused it: POST "
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("... FAILED"),
+        "no list case is blamed: {}",
+        out.stdout
+    );
+    assert_eq!(env.ids(), before);
+}

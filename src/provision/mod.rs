@@ -212,6 +212,12 @@ impl Job {
             Err(Step::Failed(p)) if p.forbidden() => {
                 unavailable(false, &format!("the identity may not make it (policy): {p}"))
             }
+            // Any other refusal of what was sent (a server before Image API 2.5 knows no
+            // community visibility, one before 2.7 no os_hidden): the target does not offer
+            // the state the cases need, which is no failure of its list either.
+            Err(Step::Failed(p)) if p.status.is_some_and(|s| (400..500).contains(&s)) => {
+                unavailable(false, &format!("the target refused it: {p}"))
+            }
             Err(Step::Failed(p)) => unavailable(true, &format!("it could not be made: {p}")),
         }
     }

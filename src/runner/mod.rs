@@ -252,7 +252,7 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
                 .into();
             }
             Some(crate::provision::FixtureState::Unavailable { reason, error: true }) => {
-                let why = format!("the fixture `{name}` ({file}) {reason}");
+                let why = format!("the fixture `{name}` ({file}): {reason}");
                 return Outcome::error(Finding::new("fixture", why), Evidence::default()).into();
             }
             None => {

@@ -38,7 +38,8 @@ pub struct Inner {
     /// Write calls answered so far.
     pub writes: usize,
     /// Bugs to show, by name: `deleted-image-stays-listed`, `hidden-later-still-listed`,
-    /// `pending-share-listed`.
+    /// `pending-share-listed`, `upload-fails` (500); and `no-community`, an older server's
+    /// legitimate refusal of the community visibility (400).
     pub quirks: Vec<&'static str>,
 }
 
@@ -270,6 +271,11 @@ async fn create(State(fake): State<Fake>, headers: HeaderMap, body: Bytes) -> Re
     let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(&body) else {
         return status(400, "the body is not a JSON object");
     };
+    let community = fields.get("visibility").and_then(Value::as_str) == Some("community");
+    if community && fake.inner.lock().unwrap().quirks.contains(&"no-community") {
+        // Glance before Image API 2.5.
+        return status(400, "Invalid visibility value: community");
+    }
     if fields.get("visibility").and_then(Value::as_str) == Some("public") {
         // Glance's default policy: publicize_image is admin-only.
         return status(403, "You are not authorized to complete publicize_image action.");
@@ -320,6 +326,12 @@ async fn upload(State(fake): State<Fake>, headers: HeaderMap, Path(id): Path<Str
     slow(&fake).await;
     let mut inner = fake.inner.lock().unwrap();
     inner.writes += 1;
+    if inner.quirks.contains(&"upload-fails") {
+        return status(
+            500,
+            "The server has either erred or is incapable of performing the requested operation.",
+        );
+    }
     let image = match owned(&mut inner, &id, me) {
         Ok(i) => i,
         Err(r) => return r,
