@@ -516,3 +516,23 @@ fn a_fixture_the_server_cannot_make_is_an_error_and_one_it_refuses_a_skip() {
     );
     assert_eq!(env.ids(), before);
 }
+
+/// `--plan` says what a provisioning run would create and creates nothing.
+#[test]
+fn the_plan_of_a_provisioning_run_writes_nothing() {
+    let env = Env::new();
+    let out = env.run(&["--plan"]);
+    assert_eq!(out.code, Some(0), "{}", out.text());
+    assert!(
+        out.stdout.contains("mode:       provisioning: run id "),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("13 fixture(s) created before the cases"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(env.fake.writes(), 0);
+    assert!(env.ids().is_empty());
+}
