@@ -536,3 +536,26 @@ fn the_plan_of_a_provisioning_run_writes_nothing() {
     assert_eq!(env.fake.writes(), 0);
     assert!(env.ids().is_empty());
 }
+
+/// A protected leftover is unprotected first (Glance refuses to delete a protected image).
+#[test]
+fn cleanup_unprotects_a_protected_leftover() {
+    let env = Env::new();
+    let run = "20261202t195618-a1b2c3";
+    env.fake.seed(
+        json!({"id": "10000000-0000-4000-8000-0000000000ee", "owner": fake::MAIN_PROJECT,
+        "tags": [format!("imgconform-{run}")], "name": format!("imgconform-{run}-image-v2-protected"),
+        "visibility": "private", "status": "deactivated", "protected": true, "os_hidden": true}),
+    );
+    let out = env.cleanup(&["--cloud", "main", "--run-id", run]);
+    assert_eq!(out.code, Some(0), "{}", out.text());
+    assert!(
+        out.stdout.starts_with("deleted 10000000-0000-4000-8000-0000000000ee "),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        env.ids().is_empty(),
+        "hidden, protected and deactivated, it is still found and removed"
+    );
+}
