@@ -54,6 +54,9 @@ pub enum Command {
     /// Print a manual page (roff) to stdout: imgconform(1), or a subcommand's
     /// (`imgconform man run > imgconform-run.1`).
     Man(ManArgs),
+    /// Delete the fixtures a provisioning run left behind (it was killed): images with a run's
+    /// marker tag owned by the identity's project, listing each one.
+    Cleanup(CleanupArgs),
 }
 
 #[derive(Debug, Args)]
@@ -67,6 +70,38 @@ pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Only the fixtures of this run (the id `run --provision` printed); without it, those of
+    /// every run (any image owned by the project with a tag imgconform-YYYYMMDDtHHMMSS-xxxxxx).
+    #[arg(long, value_name = "RUN_ID")]
+    pub run_id: Option<String>,
+    /// List what would be deleted; delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The cloud of clouds.yaml whose fixtures to remove (or OS_* variables).
+    #[arg(long, alias = "os-cloud", env = "OS_CLOUD", value_name = "NAME")]
+    pub cloud: Option<String>,
+    /// The second identity of the run, whose fixtures (owner: other) are removed too.
+    #[arg(long, env = "OS_OTHER_CLOUD", value_name = "NAME")]
+    pub other_cloud: Option<String>,
+    /// The image endpoint, when not from the cloud's catalogue (image=URL).
+    #[arg(long = "endpoint", value_name = "KIND=URL", value_parser = parse_endpoint)]
+    pub endpoint: Vec<EndpointArg>,
+    /// The catalogue region to use.
+    #[arg(long, alias = "os-region-name", value_name = "REGION")]
+    pub region: Option<String>,
+    /// The catalogue interface to use (public, internal, admin; default public).
+    #[arg(long, alias = "os-interface", value_name = "INTERFACE")]
+    pub interface: Option<String>,
+    /// Do not verify TLS certificates (warned about on stderr).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Seconds before a request without a complete answer is given up.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Args)]
@@ -377,6 +412,12 @@ pub struct RunArgs {
     /// provider whose bug is refusing valid tokens).
     #[arg(long, help_heading = "Target")]
     pub no_preflight: bool,
+    /// Provisioning mode: create the fixture images the selected cases need
+    /// (cases/<profile>/fixtures.yaml, named and tagged imgconform-<run id>-…) before they run,
+    /// and delete them at the end, after a failure and on SIGINT/SIGTERM. Without it the suite
+    /// is read-only and those cases SKIP.
+    #[arg(long, help_heading = "Target")]
+    pub provision: bool,
     /// The token sent as X-Auth-Token (never printed).
     #[arg(
         long,

@@ -46,6 +46,7 @@ pub mod model;
 pub mod plan;
 pub mod pointer;
 pub mod policy;
+pub mod provision;
 pub mod redact;
 pub mod report;
 pub mod runner;

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         Command::Baseline(args) => commands::baseline::baseline(&args),
         Command::Completions(args) => commands::shell::completions(args.shell),
         Command::Man(args) => commands::shell::man(args.subcommand.as_deref()),
+        Command::Cleanup(args) => commands::cleanup::cleanup(&args),
     };
     ExitCode::from(code)
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the process exit code.
 
 pub mod baseline;
+pub mod cleanup;
 pub mod coverage;
 pub mod lint;
 pub mod mock;

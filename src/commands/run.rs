@@ -85,7 +85,8 @@ pub fn run(args: RunArgs) -> u8 {
     let counts = &executed.summary.counts;
     if !lost.is_empty() {
         exit_codes::TOOL_FAILED
-    } else if counts.failed() {
+    } else if counts.failed() || executed.leftovers > 0 {
+        // Fixtures left behind: the target is not as the run found it.
         exit_codes::CASES_FAILED
     } else if counts.nothing_checked() {
         crate::errln!("imgconform: every selected case was skipped: nothing was checked");

@@ -5,6 +5,10 @@
 //! that loses its connection before any answer begins is sent once more on a new one, as
 //! RFC 9110 §9.2.2 allows, and the evidence says so.
 
+mod write;
+
+pub use write::WriteRequest;
+
 use std::time::{Duration, Instant};
 
 use serde_json::Value;

@@ -15,6 +15,7 @@ mod walker;
 pub use catalogue::{Catalogue, Interner, Projection};
 pub use client::{
     Exchange, HttpClient, HttpLimits, INVALID_TOKEN, RequestSpec, Response, Retry, TlsOptions, TransportError,
+    WriteRequest,
 };
 pub use discovery::{DEFAULT_MAX_CATALOGUE, Discovery, DiscoveryResult, encode, list_url};
 pub use links::{query_pairs, resolve_link};

@@ -84,6 +84,26 @@ impl Politeness {
     }
 }
 
+impl Politeness {
+    /// Waits for a slot (rate, concurrency) that the request budget never refuses: for removing
+    /// what the run created (see `WriteRequest::budgeted`). It still counts as sent.
+    pub async fn admit_unbudgeted(&self) -> Slot {
+        self.sent.fetch_add(1, Ordering::SeqCst);
+        if let Some(rate) = self.config.rate.filter(|r| *r > 0.0) {
+            let wait_until = {
+                let mut next = self.next_slot.lock().await;
+                let now = Instant::now();
+                let at = (*next).max(now);
+                *next = at + Duration::from_secs_f64(1.0 / rate);
+                at
+            };
+            tokio::time::sleep_until(wait_until).await;
+        }
+        // Removing what the run created goes before every case's request.
+        self.in_flight.acquire(u32::MAX).await
+    }
+}
+
 /// `Retry-After` as seconds or an HTTP date, as a wait from now.
 pub fn retry_after(value: &str) -> Option<Duration> {
     let v = value.trim();

@@ -493,10 +493,21 @@ pub fn suite(
         let with_tenant = profile
             .and_then(|p| kinds.get(&p.endpoint))
             .is_some_and(|k| k.tenant == TenantInPath::LastSegment);
+        // A fixture the case needs is bound as `fixture.NAME` (its fields are checked in
+        // `super::fixtures::case_refs`).
+        let fixture_vars: Vec<String> = c
+            .needs
+            .iter()
+            .filter_map(|n| match &n.value {
+                crate::model::Need::Fixtures(f) => Some(template::fixture_var(f)),
+                _ => None,
+            })
+            .collect();
         let mut vars: BTreeSet<&str> = template::BUILTINS
             .iter()
             .copied()
             .filter(|v| *v != "tenant_id" || with_tenant)
+            .chain(fixture_vars.iter().map(String::as_str))
             .collect();
         for (name, b) in &c.bind {
             let key = format!("bind.{name}");
@@ -692,6 +703,15 @@ fn check_template(cx: &mut Ctx, node: &Spanned<String>, key: &str, vars: &BTreeS
 fn unknown_refs<T>(cx: &mut Ctx, node: &Spanned<T>, key: &str, refs: &[template::Ref], vars: &BTreeSet<&str>) {
     for r in refs {
         if !vars.contains(r.var.as_str()) {
+            if let Some(name) = r.var.strip_prefix(template::FIXTURE_PREFIX) {
+                cx.at(
+                    DiagKind::Reference,
+                    node,
+                    key,
+                    format!("`{{{}}}` reads the fixture `{name}`, which the case does not need (add `needs: [fixtures: {name}]`)", r.var),
+                );
+                continue;
+            }
             let known: Vec<&str> = vars.iter().copied().collect();
             cx.at(
                 DiagKind::Reference,
@@ -814,6 +834,19 @@ fn check_check(
             }
         }
         Check::IdsUnique => {}
+        Check::HasIds(ids) | Check::LacksIds(ids) => {
+            if ids.is_empty() {
+                cx.at(
+                    DiagKind::Rule,
+                    check,
+                    &key,
+                    format!("`{}` needs at least one id", check.value.check.name()),
+                );
+            }
+            for (n, id) in ids.iter().enumerate() {
+                check_template(cx, id, &format!("{key}[{n}]"), vars);
+            }
+        }
         Check::Count(c) => {
             if !matches!(c.op, Op::Equals | Op::Lt | Op::Lte | Op::Gt | Op::Gte) {
                 cx.at(

@@ -15,7 +15,7 @@ mod target;
 
 pub use baseline::{Baseline, BaselineEntry};
 pub use partition::Partition;
-pub use render::{PlanSummary, render_banner, render_text, version};
+pub use render::{PlanSummary, mode_line, render_banner, render_text, version};
 pub use selection::Selection;
 pub use target::{
     EndpointSource, EndpointUrl, Identity, PlannedEndpoint, Target, adjust, mock_urls, target_configured,
@@ -126,6 +126,8 @@ pub struct Plan {
     pub preflight: PreflightRecord,
     /// The `OS_*` variables set, and whether the run used each (names only).
     pub environment: Vec<environment::EnvVar>,
+    /// Provisioning mode (`--provision`): the fixtures to create; `None` when read-only.
+    pub provision: Option<crate::provision::ProvisionPlan>,
 }
 
 /// The pre-flight's place in the run (see `exec::preflight`).
@@ -284,6 +286,7 @@ impl Request {
                 ..PolitenessConfig::default()
             },
         };
+        let provision = args.provision.then(|| provision_plan(&cases, &suite.fixtures));
         let mut secrets = resolved.secrets.clone();
         // Secrets typed on the command line are redacted from it even when the run does not
         // use them (the embedded mock needs no password).
@@ -333,7 +336,40 @@ impl Request {
             command_line,
             preflight,
             environment,
+            provision,
         })
+    }
+}
+
+/// The fixtures the selected cases need, by profile, under a new run id: nothing a selection
+/// does not use is created.
+pub(crate) fn provision_plan(
+    cases: &[Arc<LoadedCase>],
+    sets: &BTreeMap<String, crate::model::FixtureSet>,
+) -> crate::provision::ProvisionPlan {
+    let mut needed: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for c in cases {
+        for n in &c.case.needs {
+            if let crate::model::Need::Fixtures(f) = &n.value {
+                needed
+                    .entry(c.case.profile.value.as_str())
+                    .or_default()
+                    .insert(f.as_str());
+            }
+        }
+    }
+    let sets = needed
+        .into_iter()
+        .filter_map(|(profile, names)| {
+            let set = sets.get(profile)?;
+            let mut set = set.clone();
+            set.images.retain(|f| names.contains(f.value.name.as_str()));
+            Some((profile.to_string(), set))
+        })
+        .collect();
+    crate::provision::ProvisionPlan {
+        run_id: crate::provision::RunId::new(),
+        sets,
     }
 }
 

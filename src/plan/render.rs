@@ -86,6 +86,12 @@ pub struct PlanSummary {
     /// The command that starts the same mock on the same port, so the evidence's curl commands
     /// can be followed up after the run (embedded mock only).
     pub mock_command: Option<String>,
+    /// `read-only` or `provisioning`.
+    pub mode: &'static str,
+    /// The provisioning run's id (its fixtures' marker is `imgconform-<run id>`).
+    pub run_id: Option<String>,
+    /// Fixtures a provisioning run creates.
+    pub fixtures: usize,
 }
 
 /// The version and the commit the binary was built from: `0.1.0 (commit 1a2b3c4)`.
@@ -253,6 +259,13 @@ impl Plan {
             preflight: self.preflight.clone(),
             environment: self.environment.clone(),
             mock_command: self.mock_command(mock_base),
+            mode: if self.provision.is_some() {
+                "provisioning"
+            } else {
+                "read-only"
+            },
+            run_id: self.provision.as_ref().map(|p| p.run_id.to_string()),
+            fixtures: self.provision.as_ref().map_or(0, |p| p.fixture_count()),
         }
     }
 }
@@ -420,6 +433,7 @@ pub fn render_text(p: &PlanSummary) -> String {
     );
     let _ = writeln!(s, "pre-flight: {}", p.preflight.words());
     let _ = writeln!(s, "OS_* vars:  {}", super::environment::words(&p.environment));
+    let _ = writeln!(s, "mode:       {}", mode_line(p));
     let _ = writeln!(s, "baseline:   {}", p.baseline.as_deref().unwrap_or("none"));
     let _ = writeln!(s, "snapshots:  {}", p.snapshots);
     let b = &p.budgets;
@@ -445,4 +459,15 @@ pub fn render_text(p: &PlanSummary) -> String {
         p.json.as_deref().unwrap_or("none")
     );
     s
+}
+
+/// The run's mode in words: what it may change on the target.
+pub fn mode_line(p: &PlanSummary) -> String {
+    match &p.run_id {
+        Some(id) => format!(
+            "provisioning: run id {id}, {} fixture(s) created before the cases and deleted at the end (tag imgconform-{id})",
+            p.fixtures
+        ),
+        None => "read-only: nothing is created, changed or deleted (--provision brings fixtures)".to_string(),
+    }
 }

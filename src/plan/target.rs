@@ -460,7 +460,8 @@ pub(super) fn profiles_to_run(args: &RunArgs, suite: &Suite, resolved: &Resolved
 pub fn snapshot_config(args: &RunArgs) -> crate::snapshot::Config {
     use crate::snapshot::{Config, Mode};
     let against_mock = !target_configured(args);
-    let default_mock = against_mock && args.mock_images == mock::DEFAULT_IMAGES;
+    // A provisioning run adds its fixtures to the mock's catalogue: not the recorded one.
+    let default_mock = against_mock && args.mock_images == mock::DEFAULT_IMAGES && !args.provision;
     let dir = args.snapshots_dir.clone().unwrap_or_else(crate::snapshot::default_dir);
     let dir = std::path::absolute(&dir).unwrap_or(dir);
     let mode = match args.snapshots {

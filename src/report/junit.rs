@@ -110,6 +110,7 @@ fn run_properties(
             p.push(("imgconform.identity", format!("{}: {who}; {}", i.role, i.how)));
         }
         p.push(("imgconform.command", plan.command_line.clone()));
+        p.push(("imgconform.mode", crate::plan::mode_line(plan)));
     }
     p.push((
         "imgconform.written",
