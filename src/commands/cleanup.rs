@@ -19,13 +19,13 @@ pub fn cleanup(args: &CleanupArgs) -> u8 {
     let run_id = match args.run_id.as_deref().map(RunId::parse).transpose() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("imgconform: --run-id: {e}");
+            crate::errln!("imgconform: --run-id: {e}");
             return exit_codes::BAD_INPUT;
         }
     };
     let os_auth = std::env::var_os("OS_AUTH_URL").is_some_and(|v| !v.is_empty());
     if args.cloud.as_deref().is_none_or(str::is_empty) && args.endpoint.is_empty() && !os_auth {
-        eprintln!(
+        crate::errln!(
             "imgconform: cleanup needs the cloud whose fixtures to remove (--cloud NAME, OS_CLOUD, or OS_AUTH_URL and the other OS_* credentials)"
         );
         return exit_codes::BAD_INPUT;
@@ -63,29 +63,29 @@ pub fn cleanup(args: &CleanupArgs) -> u8 {
         }) => *a,
         Ok(_) => return exit_codes::TOOL_FAILED,
         Err(e) => {
-            eprintln!("imgconform: {e}");
+            crate::errln!("imgconform: {e}");
             return exit_codes::BAD_INPUT;
         }
     };
     let plan = match Request::new(run_args).and_then(|r| r.resolve(&rt)) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("imgconform: {e}");
+            crate::errln!("imgconform: {e}");
             return exit_codes::BAD_INPUT;
         }
     };
     if matches!(plan.target, Target::Mock { .. }) {
-        eprintln!("imgconform: cleanup needs a cloud; the embedded mock keeps nothing between runs");
+        crate::errln!("imgconform: cleanup needs a cloud; the embedded mock keeps nothing between runs");
         return exit_codes::BAD_INPUT;
     }
     let Some(endpoint) = plan.endpoints.iter().find(|e| e.kind == "image") else {
-        eprintln!("imgconform: the cloud has no image endpoint (give --endpoint image=URL)");
+        crate::errln!("imgconform: the cloud has no image endpoint (give --endpoint image=URL)");
         return exit_codes::BAD_INPUT;
     };
     let endpoint = match url::Url::parse(&plan.endpoint_url(endpoint, None)) {
         Ok(u) => u,
         Err(e) => {
-            eprintln!("imgconform: the image endpoint: {e}");
+            crate::errln!("imgconform: the image endpoint: {e}");
             return exit_codes::BAD_INPUT;
         }
     };
@@ -98,7 +98,7 @@ pub fn cleanup(args: &CleanupArgs) -> u8 {
     let client = match HttpClient::new(limits, plan.main.token.clone()) {
         Ok(c) => c.with_other_token(plan.other.as_ref().and_then(|o| o.token.clone())),
         Err(e) => {
-            eprintln!("imgconform: {e:#}");
+            crate::errln!("imgconform: {e:#}");
             return exit_codes::TOOL_FAILED;
         }
     };
@@ -112,7 +112,7 @@ pub fn cleanup(args: &CleanupArgs) -> u8 {
     let code = rt.block_on(async {
         for (auth, role, project) in identities {
             let Some(project) = project else {
-                eprintln!(
+                crate::errln!(
                     "imgconform: the {role} identity's project is unknown (a bare token): cleanup only deletes images it can tell are that project's; use a cloud with Keystone credentials"
                 );
                 return exit_codes::BAD_INPUT;
@@ -126,7 +126,7 @@ pub fn cleanup(args: &CleanupArgs) -> u8 {
             let found = match leftovers::find(&api, &project, run_id.as_ref(), MAX_PAGES).await {
                 Ok(f) => f,
                 Err(e) => {
-                    eprintln!("imgconform: cannot list the {role} identity's images: {}", redactor.redact(&e.to_string()));
+                    crate::errln!("imgconform: cannot list the {role} identity's images: {}", redactor.redact(&e.to_string()));
                     failed += 1;
                     continue;
                 }
@@ -142,7 +142,7 @@ pub fn cleanup(args: &CleanupArgs) -> u8 {
                     Ok(()) => super::emit(&format!("deleted {line}\n")),
                     Err(e) => {
                         failed += 1;
-                        eprintln!("imgconform: could not delete {line}: {}", redactor.redact(&e.to_string()));
+                        crate::errln!("imgconform: could not delete {line}: {}", redactor.redact(&e.to_string()));
                     }
                 }
             }
@@ -153,7 +153,7 @@ pub fn cleanup(args: &CleanupArgs) -> u8 {
         return code;
     }
     let scope = run_id.map_or("any run".to_string(), |r| format!("run {r}"));
-    eprintln!(
+    crate::errln!(
         "imgconform: {} fixture(s) of {scope} {}{}",
         found_any,
         if args.dry_run {

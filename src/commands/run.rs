@@ -51,7 +51,7 @@ pub fn run(args: RunArgs) -> u8 {
             Ok(passed) => plan.preflight = PreflightRecord::Passed { endpoints: passed },
             Err(lines) => {
                 for l in lines {
-                    eprintln!("imgconform: {}", redactor.redact(&l));
+                    crate::errln!("imgconform: {}", redactor.redact(&l));
                 }
                 return exit_codes::BAD_INPUT;
             }

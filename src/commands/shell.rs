@@ -7,7 +7,7 @@ use crate::exit_codes;
 /// The full command line definition, with the shipped endpoint kinds' flags.
 fn command() -> Result<clap::Command, u8> {
     let kinds = crate::loader::endpoint_kinds(&Default::default()).map_err(|d| {
-        eprintln!("{d}");
+        crate::errln!("{d}");
         exit_codes::BAD_INPUT
     })?;
     Ok(crate::cli::command(&kinds))
@@ -33,7 +33,7 @@ pub fn man(subcommand: Option<&str>) -> u8 {
     if let Some(name) = subcommand {
         let Some(sub) = cmd.find_subcommand(name).cloned() else {
             let known: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
-            eprintln!("imgconform: man: no subcommand `{name}` (known: {})", known.join(", "));
+            crate::errln!("imgconform: man: no subcommand `{name}` (known: {})", known.join(", "));
             return exit_codes::BAD_INPUT;
         };
         // The page's title and synopsis read `imgconform-run`, as the main page refers to it.
@@ -42,7 +42,7 @@ pub fn man(subcommand: Option<&str>) -> u8 {
     }
     let mut out = Vec::new();
     if let Err(e) = clap_mangen::Man::new(cmd).render(&mut out) {
-        eprintln!("imgconform: cannot render the manual page: {e}");
+        crate::errln!("imgconform: cannot render the manual page: {e}");
         return exit_codes::TOOL_FAILED;
     }
     super::emit(&String::from_utf8_lossy(&out));

@@ -159,7 +159,7 @@ pub async fn provision(
             Ok((key, state)) => {
                 fixtures.insert(key, state);
             }
-            Err(e) => eprintln!("imgconform: provisioning: a fixture's task failed: {e}"),
+            Err(e) => crate::errln!("imgconform: provisioning: a fixture's task failed: {e}"),
         }
     }
     Provisioned {

@@ -106,7 +106,7 @@ impl<F: Format> FileReport<F> {
         } else {
             format!(", {} not run", summary.not_run.len())
         };
-        eprintln!(
+        crate::errln!(
             "imgconform: wrote {} {} ({n} case{}{not_run})",
             self.format.what(),
             self.path.display(),
