@@ -749,7 +749,6 @@ fn endless_large_pages_stay_within_the_process_wide_body_budget() {
     assert!(memory_errors >= 1, "{text}");
 }
 
-
 #[test]
 fn a_connection_closed_before_any_answer_is_sent_once_more() {
     // The first connection is closed as soon as the request is read (as a server closes an

@@ -22,7 +22,12 @@ fn requests_at(images: usize) -> usize {
         json.to_str().unwrap(),
         "-q",
     ]);
-    assert_eq!(out.code, Some(0), "the clean mock at {images} images must pass:\n{}", out.text());
+    assert_eq!(
+        out.code,
+        Some(0),
+        "the clean mock at {images} images must pass:\n{}",
+        out.text()
+    );
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     report["summary"]["requests"].as_u64().unwrap() as usize
 }

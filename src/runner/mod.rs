@@ -300,7 +300,10 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
             Need::CatalogueAtLeast(n) if catalogue.is_some() && count < *n => {
                 return Outcome::skip(format!("needs at least {n} images; the catalogue has {count}")).into();
             }
-            Need::CatalogueAtLeast(_) | Need::OtherIdentityNotAdmin | Need::MainIdentityNotAdmin | Need::Fixtures(_) => {}
+            Need::CatalogueAtLeast(_)
+            | Need::OtherIdentityNotAdmin
+            | Need::MainIdentityNotAdmin
+            | Need::Fixtures(_) => {}
         }
     }
     for (name, b) in &case.bind {
