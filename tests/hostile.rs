@@ -643,6 +643,7 @@ fn a_token_reflected_in_any_encoding_never_leaves_the_process() {
                 &url,
                 "--token",
                 REFLECTED_TOKEN,
+                "--no-preflight",
                 "image-v2/shape/list-schema",
                 "image-v2/errors",
             ])

@@ -244,6 +244,7 @@ impl Reporter for Console {
                 let _ = write!(self.err, "{}", self.redactor.redact(&crate::plan::render_banner(plan)));
                 let _ = self.err.flush();
                 self.mock_command = plan.mock_command.clone();
+                let _ = writeln!(self.err, "imgconform: {}", crate::plan::mode_line(plan));
                 match self.format {
                     ConsoleFormat::Json => self.json_line(
                         json!({"type": "suite", "event": "started", "test_count": plan.cases + plan.ignored}),
