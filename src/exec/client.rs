@@ -532,6 +532,12 @@ impl HttpClient {
             Auth::None => {}
         }
         let resp = builder.send().await.map_err(|e| classify(&e, self.limits.timeout))?;
+        self.read_response(resp).await
+    }
+
+    /// An answer's status, headers and body, the body read within `--max-body` and the run's
+    /// memory for bodies (every request of the run, reads and writes, is read here).
+    async fn read_response(&self, resp: reqwest::Response) -> Result<Response, TransportError> {
         let status = resp.status().as_u16();
         let headers = resp
             .headers()

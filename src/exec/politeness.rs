@@ -70,25 +70,14 @@ impl Politeness {
         {
             return Err(BudgetSpent(max));
         }
-        if let Some(rate) = self.config.rate.filter(|r| *r > 0.0) {
-            let wait_until = {
-                let mut next = self.next_slot.lock().await;
-                let now = Instant::now();
-                let at = (*next).max(now);
-                *next = at + Duration::from_secs_f64(1.0 / rate);
-                at
-            };
-            tokio::time::sleep_until(wait_until).await;
-        }
+        self.wait_for_rate().await;
         Ok(self.in_flight.acquire(priority).await)
     }
 }
 
 impl Politeness {
-    /// Waits for a slot (rate, concurrency) that the request budget never refuses: for removing
-    /// what the run created (see `WriteRequest::budgeted`). It still counts as sent.
-    pub async fn admit_unbudgeted(&self) -> Slot {
-        self.sent.fetch_add(1, Ordering::SeqCst);
+    /// Waits for the request's turn under `--rate`, if one is set.
+    async fn wait_for_rate(&self) {
         if let Some(rate) = self.config.rate.filter(|r| *r > 0.0) {
             let wait_until = {
                 let mut next = self.next_slot.lock().await;
@@ -99,6 +88,13 @@ impl Politeness {
             };
             tokio::time::sleep_until(wait_until).await;
         }
+    }
+
+    /// Waits for a slot (rate, concurrency) that the request budget never refuses: for removing
+    /// what the run created (see `WriteRequest::budgeted`). It still counts as sent.
+    pub async fn admit_unbudgeted(&self) -> Slot {
+        self.sent.fetch_add(1, Ordering::SeqCst);
+        self.wait_for_rate().await;
         // Removing what the run created goes before every case's request.
         self.in_flight.acquire(u32::MAX).await
     }

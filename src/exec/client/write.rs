@@ -139,39 +139,6 @@ impl HttpClient {
                 .body(bytes.clone());
         }
         let resp = builder.send().await.map_err(|e| classify(&e, self.limits.timeout))?;
-        let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let cap = self.limits.max_body;
-        if resp.content_length().is_some_and(|n| n > cap as u64) {
-            return Err(TransportError::BodyTooLarge { cap });
-        }
-        // Every byte read is taken from the run's memory budget first.
-        let mut hold = self.limits.memory.hold();
-        let mut body = Vec::new();
-        let mut resp = resp;
-        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, self.limits.timeout))? {
-            if body.len() + chunk.len() > cap {
-                return Err(TransportError::BodyTooLarge { cap });
-            }
-            hold.grow(chunk.len())
-                .await
-                .map_err(|e| TransportError::Memory { cap: e.cap })?;
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Response {
-            status,
-            headers,
-            body: body.into(),
-            hold: Some(std::sync::Arc::new(hold)),
-        })
+        self.read_response(resp).await
     }
 }
