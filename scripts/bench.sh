@@ -1,43 +1,108 @@
 #!/usr/bin/env bash
-# Benchmark: wall time and peak memory of `imgconform run` against the embedded mock.
+# Benchmark: what the whole suite costs as the catalogue grows, how close it runs to its critical
+# path when every answer is slow, and how fast the mock serves a page at 100 000 images.
 #
-#   scripts/bench.sh [RUNS]
+#   scripts/bench.sh              # all of it (a few minutes on 2 cores)
+#   SIZES="40 2000" scripts/bench.sh   # fewer catalogue sizes
 #
-# Builds the release binary, then runs the whole suite RUNS times (default 10) with the default
-# catalogue (40 images), a large one (2000 images), and a mock that waits 50 ms before every
-# answer (a far-away cloud: the suite must not take cases × 50 ms). Prints min/median/max wall
-# time and the peak RSS for each. Results are recorded in docs/benchmarks.md by hand.
+# The mock runs as its own process (`imgconform mock`), the suite against it through the mock's
+# Keystone with a second identity (clouds `mock` and `mock-alt`), so the runner's own peak RSS is
+# measured apart from the mock's. Prints markdown tables; docs/benchmarks.md records them by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=${1:-10}
+sizes=${SIZES:-"40 2000 100000"}
+port=${PORT:-18380}
 cargo build --release --quiet
-bin=target/release/imgconform
+bin=$PWD/target/release/imgconform
+work=$(mktemp -d)
+mock_pid=
+cleanup() { [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
 
-measure() {
-  local label=$1; shift
-  local times=() rss=0
-  for _ in $(seq "$runs"); do
-    local out tf
-    tf=$(mktemp)
-    /usr/bin/time -o "$tf" -f '%e %M' "$bin" run -q "$@" >/dev/null 2>&1
-    out=$(tail -n 1 "$tf")
-    rm -f "$tf"
-    times+=("${out% *}")
-    local r=${out#* }
-    if (( r > rss )); then rss=$r; fi
+cat >"$work/clouds.yaml" <<YAML
+clouds:
+  mock:
+    auth: {auth_url: "http://127.0.0.1:$port/identity", username: demo, password: demo-password, project_name: demo}
+  mock-alt:
+    auth: {auth_url: "http://127.0.0.1:$port/identity", username: alt, password: alt-password, project_name: alt}
+YAML
+export OS_CLIENT_CONFIG_FILE=$work/clouds.yaml
+
+# Starts the mock with the given arguments; sets mock_pid and mock_start (seconds until it answers).
+start_mock() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$bin" mock --listen "127.0.0.1:$port" "$@" >"$work/mock.log" 2>&1 &
+  mock_pid=$!
+  for _ in $(seq 600); do
+    if curl -s -o /dev/null "http://127.0.0.1:$port/identity/v3"; then break; fi
+    sleep 0.1
   done
-  local sorted
-  sorted=$(printf '%s\n' "${times[@]}" | sort -n)
-  local min max med
-  min=$(echo "$sorted" | head -n 1)
-  max=$(echo "$sorted" | tail -n 1)
-  med=$(echo "$sorted" | sed -n "$(( (runs + 1) / 2 ))p")
-  printf '%-44s wall min %ss  median %ss  max %ss   peak RSS %s MiB\n' "$label" "$min" "$med" "$max" "$((rss / 1024))"
+  t1=$(date +%s.%N)
+  mock_start=$(printf "%.2f" "$(echo "$t1 - $t0" | bc)")
+}
+stop_mock() {
+  mock_rss=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$mock_pid/status")
+  kill "$mock_pid"; wait "$mock_pid" 2>/dev/null || true; mock_pid=
+}
+# Runs the suite against the mock; sets wall, rss (MiB), code, requests, counts.
+run_suite() {
+  local tf=$work/time
+  set +e
+  /usr/bin/time -o "$tf" -f '%e %M' "$bin" run -q --cloud mock --other-cloud mock-alt --json "$work/r.json" "$@" \
+    >"$work/run.log" 2>&1
+  code=$?
+  set -e
+  read -r wall rss_k <"$tf"
+  rss=$((rss_k / 1024))
+  requests=$(python3 -c "import json; print(json.load(open('$work/r.json'))['summary']['requests'])")
+  counts=$(python3 -c "import json; s=json.load(open('$work/r.json'))['summary']; print(f\"{s['passed']} pass, {s['failed']} fail, {s['errors']} error, {s['warned']} warn, {s['skipped']} skip\")")
 }
 
 cases=$("$bin" run --list -q | grep -c ': test$')
-echo "imgconform $("$bin" --version | cut -d' ' -f2), $cases cases, $runs runs each, $(nproc) cores"
-measure "mock, 40 images" --mock-images 40
-measure "mock, 2000 images" --mock-images 2000
-measure "mock, 40 images, 50 ms per answer" --mock-latency-ms 50
-measure "mock, 40 images, 50 ms, --test-threads 1" --mock-latency-ms 50 --test-threads 1
+echo "imgconform $("$bin" --version | cut -d' ' -f2-), $cases cases, $(nproc) cores, $(date -u +%Y-%m-%d)"
+echo
+echo "## Cost by catalogue size (mock as its own process, demo + alt)"
+echo
+echo "| images | exit | verdicts | requests | runner wall | runner peak RSS | mock start | mock peak RSS |"
+echo "|---|---|---|---|---|---|---|---|"
+for n in $sizes; do
+  start_mock --images "$n"
+  run_suite
+  stop_mock
+  echo "| $n | $code | $counts | $requests | ${wall} s | $rss MiB | ${mock_start} s | $mock_rss MiB |"
+done
+
+echo
+echo "## Critical path: 20 ms before every answer, 40 images"
+echo
+echo "Times are the run's own (\`summary.duration_ms\`, after Keystone). The floor is the longer of the"
+echo "critical path (the longest case run alone) and requests × 20 ms / concurrency."
+echo
+start_mock --images 40 --latency-ms 20
+echo "| --concurrency | whole suite | requests | longest case | that case alone | floor | wall / critical path | wall / floor |"
+echo "|---|---|---|---|---|---|---|---|"
+for c in 8 64; do
+  run_suite --concurrency "$c"
+  suite_ms=$(python3 -c "import json; print(json.load(open('$work/r.json'))['summary']['duration_ms'])")
+  suite_requests=$requests
+  longest=$(python3 -c "import json; c=max(json.load(open('$work/r.json'))['cases'], key=lambda c: c['duration_ms']); print(c['id'])")
+  run_suite --concurrency "$c" --exact "$longest"
+  alone_ms=$(python3 -c "import json; print(json.load(open('$work/r.json'))['summary']['duration_ms'])")
+  python3 - "$c" "$suite_ms" "$suite_requests" "$longest" "$alone_ms" <<'PY'
+import sys
+c, suite, reqs, longest, alone = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+floor = max(alone, reqs * 20 / c)
+print(f"| {c} | {suite} ms | {reqs} | `{longest}` | {alone} ms | {floor:.0f} ms | {suite / alone:.2f} | {suite / floor:.2f} |")
+PY
+done
+stop_mock
+
+echo
+echo "## The mock's page latency at 100 000 images"
+echo
+if [ -f benches/mock_latency.rs ]; then
+  cargo bench --quiet --bench mock_latency 2>/dev/null | grep -E '^(mock_|#)' || true
+else
+  echo "(benches/mock_latency.rs not present)"
+fi

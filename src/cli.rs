@@ -11,10 +11,19 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::exit_codes;
 
+/// The version and the commit the binary was built from (set by build.rs; `unknown` when it
+/// was not built from a git checkout): what `--version`, the banner and the reports say.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("IMGCONFORM_GIT_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "imgconform",
-    version,
+    version = VERSION,
     about = "Conformance suite for OpenStack-style list-images APIs (compute-v2, image-v2, ims), with a reference mock",
     after_help = exit_codes::HELP
 )]
@@ -39,6 +48,60 @@ pub enum Command {
     Selfcheck(SelfcheckArgs),
     /// Write a baseline (YAML, to stdout) of the failures in a `run --json` results file.
     Baseline(BaselineArgs),
+    /// Print a shell completion script (e.g. `imgconform completions bash >
+    /// ~/.local/share/bash-completion/completions/imgconform`).
+    Completions(CompletionsArgs),
+    /// Print a manual page (roff) to stdout: imgconform(1), or a subcommand's
+    /// (`imgconform man run > imgconform-run.1`).
+    Man(ManArgs),
+    /// Delete the fixtures a provisioning run left behind (it was killed): images with a run's
+    /// marker tag owned by the identity's project, listing each one.
+    Cleanup(CleanupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (run, mock, lint, coverage, selfcheck, baseline, …).
+    pub subcommand: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Only the fixtures of this run (the id `run --provision` printed); without it, those of
+    /// every run (any image owned by the project with a tag imgconform-YYYYMMDDtHHMMSS-xxxxxx).
+    #[arg(long, value_name = "RUN_ID")]
+    pub run_id: Option<String>,
+    /// List what would be deleted; delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The cloud of clouds.yaml whose fixtures to remove (or OS_* variables).
+    #[arg(long, alias = "os-cloud", env = "OS_CLOUD", value_name = "NAME")]
+    pub cloud: Option<String>,
+    /// The second identity of the run, whose fixtures (owner: other) are removed too.
+    #[arg(long, env = "OS_OTHER_CLOUD", value_name = "NAME")]
+    pub other_cloud: Option<String>,
+    /// The image endpoint, when not from the cloud's catalogue (image=URL).
+    #[arg(long = "endpoint", value_name = "KIND=URL", value_parser = parse_endpoint)]
+    pub endpoint: Vec<EndpointArg>,
+    /// The catalogue region to use.
+    #[arg(long, alias = "os-region-name", value_name = "REGION")]
+    pub region: Option<String>,
+    /// The catalogue interface to use (public, internal, admin; default public).
+    #[arg(long, alias = "os-interface", value_name = "INTERFACE")]
+    pub interface: Option<String>,
+    /// Do not verify TLS certificates (warned about on stderr).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Seconds before a request without a complete answer is given up.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +194,24 @@ pub fn parse_http_url(s: &str) -> Result<url::Url, String> {
     }
 }
 
+/// The largest catalogue the embedded mock is asked to build (`mock::MAX_IMAGES`); more is
+/// a typo, or a test of the machine rather than of the suite.
+pub const MAX_MOCK_IMAGES: usize = crate::mock::MAX_IMAGES;
+
+/// A mock catalogue size within `MAX_MOCK_IMAGES`.
+fn parse_mock_images(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|e| format!("`{s}` is not a number of images: {e}"))?;
+    if n > MAX_MOCK_IMAGES {
+        return Err(format!(
+            "{n} images is more than the mock serves (at most {MAX_MOCK_IMAGES})"
+        ));
+    }
+    Ok(n)
+}
+
 fn parse_endpoint(s: &str) -> Result<EndpointArg, String> {
     let (kind, url) = s
         .split_once('=')
@@ -142,6 +223,11 @@ fn parse_endpoint(s: &str) -> Result<EndpointArg, String> {
     })
 }
 
+/// The help heading of the embedded mock's options (the target when no endpoint is given).
+const MOCK: &str = "Target: the embedded mock";
+
+/// `run`'s options, grouped in `--help` by what they are for: selection, output, target (and
+/// the embedded mock), limits, politeness.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Run only the cases whose id contains FILTER (any of several); with --exact, equal to it.
@@ -224,7 +310,7 @@ pub struct RunArgs {
     /// (OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, ...) work alone or override it.
     #[arg(
         long,
-        alias = "os-cloud",
+        visible_alias = "os-cloud",
         env = "OS_CLOUD",
         value_name = "NAME",
         help_heading = "Target"
@@ -235,18 +321,107 @@ pub struct RunArgs {
     #[arg(long, env = "OS_OTHER_CLOUD", value_name = "NAME", help_heading = "Target")]
     pub other_cloud: Option<String>,
     /// The catalogue region to use.
-    #[arg(long, alias = "os-region-name", value_name = "REGION", help_heading = "Target")]
+    #[arg(
+        long,
+        visible_alias = "os-region-name",
+        value_name = "REGION",
+        help_heading = "Target"
+    )]
     pub region: Option<String>,
     /// The catalogue interface to use (public, internal, admin; default public).
-    #[arg(long, alias = "os-interface", value_name = "INTERFACE", help_heading = "Target")]
+    #[arg(
+        long,
+        visible_alias = "os-interface",
+        value_name = "INTERFACE",
+        help_heading = "Target"
+    )]
     pub interface: Option<String>,
+    /// Keystone v3 (as OS_AUTH_URL): authenticate without a clouds.yaml, with --username,
+    /// --password (or OS_PASSWORD), --project-name, … or an application credential.
+    #[arg(long, visible_alias = "os-auth-url", value_name = "URL", help_heading = "Target")]
+    pub auth_url: Option<String>,
+    /// The Keystone user (as OS_USERNAME).
+    #[arg(long, visible_alias = "os-username", value_name = "NAME", help_heading = "Target")]
+    pub username: Option<String>,
+    /// The user's password (as OS_PASSWORD; prefer that or secure.yaml: other users of the
+    /// machine can read a command line). Never printed.
+    #[arg(
+        long,
+        visible_alias = "os-password",
+        value_name = "PASSWORD",
+        help_heading = "Target"
+    )]
+    pub password: Option<String>,
+    /// The project to scope the token to, by name (as OS_PROJECT_NAME).
+    #[arg(
+        long,
+        visible_alias = "os-project-name",
+        value_name = "NAME",
+        help_heading = "Target"
+    )]
+    pub project_name: Option<String>,
+    /// The project to scope the token to, by id (as OS_PROJECT_ID).
+    #[arg(long, visible_alias = "os-project-id", value_name = "ID", help_heading = "Target")]
+    pub project_id: Option<String>,
+    /// The user's domain (as OS_USER_DOMAIN_NAME).
+    #[arg(
+        long,
+        visible_alias = "os-user-domain-name",
+        value_name = "NAME",
+        help_heading = "Target"
+    )]
+    pub user_domain_name: Option<String>,
+    /// The project's domain (as OS_PROJECT_DOMAIN_NAME).
+    #[arg(
+        long,
+        visible_alias = "os-project-domain-name",
+        value_name = "NAME",
+        help_heading = "Target"
+    )]
+    pub project_domain_name: Option<String>,
+    /// An application credential's id (as OS_APPLICATION_CREDENTIAL_ID).
+    #[arg(
+        long,
+        visible_alias = "os-application-credential-id",
+        value_name = "ID",
+        help_heading = "Target"
+    )]
+    pub application_credential_id: Option<String>,
+    /// The application credential's secret (as OS_APPLICATION_CREDENTIAL_SECRET). Never printed.
+    #[arg(
+        long,
+        visible_alias = "os-application-credential-secret",
+        value_name = "SECRET",
+        help_heading = "Target"
+    )]
+    pub application_credential_secret: Option<String>,
+    /// A CA bundle (PEM) to verify the endpoints' certificates with (as OS_CACERT).
+    #[arg(long, visible_alias = "os-cacert", value_name = "FILE", help_heading = "Target")]
+    pub cacert: Option<PathBuf>,
+    /// A client certificate (PEM) (as OS_CERT).
+    #[arg(long, visible_alias = "os-cert", value_name = "FILE", help_heading = "Target")]
+    pub cert: Option<PathBuf>,
+    /// The client certificate's key (PEM) (as OS_KEY).
+    #[arg(long, visible_alias = "os-key", value_name = "FILE", help_heading = "Target")]
+    pub key: Option<PathBuf>,
     /// Do not verify TLS certificates (warned about on stderr).
     #[arg(long, help_heading = "Target")]
     pub insecure: bool,
+    /// Skip the pre-flight (one look at each endpoint before any case: reachable, TLS, token
+    /// accepted, URL shape) and record whatever the target answers as case verdicts (for a
+    /// provider whose bug is refusing valid tokens).
+    #[arg(long, help_heading = "Target")]
+    pub no_preflight: bool,
+    /// Provisioning mode: create the fixture images the selected cases need
+    /// (cases/<profile>/fixtures.yaml, named and tagged imgconform-<run id>-…) before they run,
+    /// and delete them at the end, after a failure and on SIGINT/SIGTERM. Without it the suite
+    /// is read-only and those cases SKIP.
+    #[arg(long, help_heading = "Target")]
+    pub provision: bool,
     /// The token sent as X-Auth-Token (never printed).
     #[arg(
         long,
-        alias = "os-token",
+        visible_alias = "os-token",
         env = "OS_TOKEN",
         hide_env_values = true,
         value_name = "TOKEN",
@@ -254,19 +429,37 @@ pub struct RunArgs {
     )]
     pub token: Option<String>,
 
+    /// Catalogue size of the embedded mock (at most 100000).
+    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N", value_parser = parse_mock_images, help_heading = MOCK)]
+    pub mock_images: usize,
+    /// Inject a named bug into the embedded mock (repeatable; see `imgconform mock --list-quirks`).
+    #[arg(long, value_name = "NAME", help_heading = MOCK)]
+    pub mock_quirk: Vec<crate::mock::Quirk>,
+    /// Switch the embedded mock to a conforming variant the suite must pass (repeatable; see
+    /// `imgconform mock --list-variants`).
+    #[arg(long, value_name = "NAME", help_heading = MOCK)]
+    pub mock_variant: Vec<crate::mock::Variant>,
+    /// Make the embedded mock wait this long before every answer (benchmarks).
+    #[arg(long, default_value_t = 0, value_name = "MS", help_heading = MOCK)]
+    pub mock_latency_ms: u64,
+
     /// Seconds before a request without a complete answer is given up (an ERROR).
     #[arg(long, default_value_t = 30.0, value_name = "SECS", help_heading = "Limits")]
     pub timeout: f64,
     /// Largest body read, in bytes; a larger body is an ERROR for its case.
     #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES", help_heading = "Limits")]
     pub max_body: usize,
+    /// Bytes of response bodies the whole run holds at once (read, or kept by walks), shared by
+    /// every case and client; when used up, the answer or walk that needs more is an ERROR.
+    #[arg(long, default_value_t = crate::exec::DEFAULT_MAX_BODY_MEMORY, value_name = "BYTES", help_heading = "Limits")]
+    pub max_body_memory: usize,
     /// Page budget of a pagination walk (raised for a walk whose discovered catalogue needs more
     /// pages at its limit).
     #[arg(long, default_value_t = 1000, value_name = "N", help_heading = "Limits")]
     pub max_pages: usize,
     /// Pages per window of a long walk (a walk expected to take more than three windows' worth
     /// is checked in windows: from the start, from a marker on a long list, from near the end).
-    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Limits")]
+    #[arg(long, default_value_t = 2, value_name = "N", help_heading = "Limits")]
     pub window_pages: usize,
     /// Places the windows of long walks (default: a new seed each run, shown by --plan and in
     /// the reports; give it to walk the same windows again).
@@ -277,11 +470,16 @@ pub struct RunArgs {
     #[arg(long, default_value_t = crate::exec::DEFAULT_MAX_CATALOGUE, value_name = "N", help_heading = "Limits")]
     pub max_catalogue: usize,
 
-    /// Cases in flight at once (each waits on the network, not on a core).
-    #[arg(long, default_value_t = 8, value_name = "N", help_heading = "Politeness")]
-    pub test_threads: usize,
-    /// Requests in flight at once (a polite default for someone's production cloud).
-    #[arg(long, default_value_t = 8, value_name = "N", help_heading = "Politeness")]
+    /// Requests in flight at once (a polite default for someone's production cloud). The one
+    /// concurrency setting: four times as many cases are in flight, since a case often waits on
+    /// an answer another case asked for; `--test-threads` is the same flag, for cargo test habits.
+    #[arg(
+        long,
+        visible_alias = "test-threads",
+        default_value_t = 8,
+        value_name = "N",
+        help_heading = "Politeness"
+    )]
     pub concurrency: usize,
     /// At most this many requests per second.
     #[arg(long, value_name = "R", help_heading = "Politeness")]
@@ -293,21 +491,14 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Politeness")]
     pub retries: u32,
 
-    /// Catalogue size of the embedded mock (at most 1000000, `mock::MAX_IMAGES`).
-    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N", value_parser = crate::mock::images_value_parser())]
-    pub mock_images: usize,
-    /// Inject a named bug into the embedded mock (repeatable; see `imgconform mock --list-quirks`).
-    #[arg(long, value_name = "NAME")]
-    pub mock_quirk: Vec<crate::mock::Quirk>,
-    /// Switch the embedded mock to a conforming variant the suite must pass (repeatable; see
-    /// `imgconform mock --list-variants`).
-    #[arg(long, value_name = "NAME")]
-    pub mock_variant: Vec<crate::mock::Variant>,
-    /// Make the embedded mock wait this long before every answer (benchmarks).
-    #[arg(long, default_value_t = 0, value_name = "MS")]
-    pub mock_latency_ms: u64,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Selection")]
     pub input: InputArgs,
+    /// The ids of the options whose value came from the environment (`cloud` from OS_CLOUD),
+    /// and of those given on the command line: the banner says which variables were used.
+    #[arg(skip)]
+    pub from_env: Vec<String>,
+    #[arg(skip)]
+    pub on_command_line: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -315,8 +506,8 @@ pub struct MockArgs {
     /// Address to listen on (loopback by default).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
-    /// Number of images in the deterministic catalogue (at most 1000000, `mock::MAX_IMAGES`).
-    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N", value_parser = crate::mock::images_value_parser())]
+    /// Number of images in the deterministic catalogue (at most `mock::MAX_IMAGES`).
+    #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N", value_parser = parse_mock_images)]
     pub images: usize,
     /// The valid token.
     #[arg(long, default_value = crate::mock::DEFAULT_TOKEN, value_name = "TOKEN")]
@@ -359,7 +550,7 @@ pub fn parse() -> Cli {
     let kinds = match crate::loader::endpoint_kinds(&input_dirs(&argv)) {
         Ok(k) => k,
         Err(diags) => {
-            eprintln!("{diags}");
+            crate::errln!("{diags}");
             std::process::exit(exit_codes::BAD_INPUT as i32);
         }
     };
@@ -384,6 +575,13 @@ pub fn parse() -> Cli {
         }
         given.sort_by_key(|(at, _)| *at);
         args.endpoint.extend(given.into_iter().map(|(_, e)| e));
+        for id in m.ids() {
+            match m.value_source(id.as_str()) {
+                Some(clap::parser::ValueSource::EnvVariable) => args.from_env.push(id.to_string()),
+                Some(clap::parser::ValueSource::CommandLine) => args.on_command_line.push(id.to_string()),
+                _ => {}
+            }
+        }
     }
     cli
 }
@@ -397,7 +595,7 @@ pub fn command(kinds: &std::collections::BTreeMap<String, crate::model::Endpoint
             c = c.arg(
                 clap::Arg::new(flag)
                     .long(flag)
-                    .alias(alias)
+                    .visible_alias(alias)
                     .value_name("URL")
                     .action(clap::ArgAction::Append)
                     .value_parser(parse_http_url)

@@ -25,8 +25,12 @@ pub struct CaseRecord {
     pub level: Level,
     /// The inventory requirements the case checks.
     pub requirements: Vec<String>,
-    /// `003_b48025eb92be26ba.txt § Pagination`.
+    /// The reference in words: `Image API v2, List images § Pagination
+    /// (003_b48025eb92be26ba.txt)` (the file name alone when the inventory has no title).
     pub spec: String,
+    /// The same as data: the seed file, its title and short name (when the inventory knows
+    /// them) and the section.
+    pub spec_ref: SpecRef,
     pub quote: String,
     pub note: Option<String>,
     /// `file:line:column` of the case.
@@ -47,6 +51,7 @@ impl CaseRecord {
             level: Level::Must,
             requirements: Vec::new(),
             spec: String::new(),
+            spec_ref: SpecRef::default(),
             quote: String::new(),
             note: None,
             source: String::new(),
@@ -61,6 +66,20 @@ impl CaseRecord {
         parts.pop();
         parts.join(".")
     }
+}
+
+/// Which part of which seed document a case checks.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SpecRef {
+    /// The seed file name (`003_b48025eb92be26ba.txt`).
+    pub document: String,
+    /// `Image API v2, List images`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// `image list`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub short: Option<String>,
+    pub section: String,
 }
 
 /// One request on the wire, as reporters see it (no headers, so never a token).
@@ -152,6 +171,9 @@ pub struct RunSummary {
     pub elapsed: Duration,
     /// Selected cases that never finished (an interrupted run), in plan order.
     pub not_run: Vec<String>,
+    /// The most bytes of bodies held at once, and the budget (`--max-body-memory`).
+    pub body_memory_peak: usize,
+    pub body_memory_budget: usize,
 }
 
 /// Which signal interrupted a run.
@@ -249,6 +271,8 @@ impl EventSink {
 pub struct CaseScope {
     pub id: String,
     pub requests: Arc<std::sync::atomic::AtomicUsize>,
+    /// The case's estimated chain of dependent requests: its requests' priority.
+    pub priority: u32,
 }
 
 tokio::task_local! {

@@ -6,7 +6,8 @@
 pub const SUCCESS: u8 = 0;
 /// At least one case FAILed or ERRORed (or an XPASS asks for a baseline entry to go).
 pub const CASES_FAILED: u8 = 1;
-/// Bad input: a flag, case file, schema or configuration is wrong. Nothing was run.
+/// Bad input: a flag, case file, schema or configuration is wrong, or the pre-flight found
+/// the target misconfigured (a refused token, a wrong URL). Nothing was run.
 pub const BAD_INPUT: u8 = 2;
 /// The tool itself could not do its job (the embedded mock could not start, a report could
 /// not be written). The verdicts, if any, are incomplete.
@@ -25,7 +26,8 @@ pub const HELP: &str = "\
 Exit codes:
   0  every selected case passed (WARN, SKIP and XFAIL allowed)
   1  at least one case FAILed or ERRORed
-  2  bad input (flag, case, schema, config); nothing was run
+  2  bad input (flag, case, schema, config) or a failed pre-flight (refused token, wrong URL,
+     TLS, nothing listening); nothing was run (--no-preflight runs the cases anyway)
   3  the tool itself failed (mock could not start, report not written)
   4  the filter selected no case, or every selected case was skipped (nothing was checked)
   130, 143  interrupted by SIGINT / SIGTERM (the reports hold what finished)";

@@ -20,6 +20,18 @@
 // key path, source line): boxing them to please a size lint would buy nothing.
 #![allow(clippy::result_large_err)]
 
+/// `eprintln!` that never panics: a closed stderr (`imgconform run 2>&1 | head`) loses the
+/// message, as command-line tools do, instead of aborting the run (whose JUnit and JSON files
+/// must still be written). Standard output goes through `commands::emit` and the console
+/// reporter, which treat a broken pipe the same way.
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod checks;
 pub mod cli;
 pub mod commands;
@@ -34,6 +46,7 @@ pub mod model;
 pub mod plan;
 pub mod pointer;
 pub mod policy;
+pub mod provision;
 pub mod redact;
 pub mod report;
 pub mod runner;

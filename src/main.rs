@@ -18,7 +18,7 @@ fn main() -> ExitCode {
         {
             return;
         }
-        eprintln!("imgconform: internal error: {info}");
+        imgconform::errln!("imgconform: internal error: {info}");
     }));
     let cli = cli::parse();
     let code = match cli.command {
@@ -28,6 +28,9 @@ fn main() -> ExitCode {
         Command::Coverage(args) => commands::coverage::coverage(&args),
         Command::Selfcheck(args) => commands::selfcheck::selfcheck(&args),
         Command::Baseline(args) => commands::baseline::baseline(&args),
+        Command::Completions(args) => commands::shell::completions(args.shell),
+        Command::Man(args) => commands::shell::man(args.subcommand.as_deref()),
+        Command::Cleanup(args) => commands::cleanup::cleanup(&args),
     };
     ExitCode::from(code)
 }

@@ -1,8 +1,9 @@
 //! Mutation self-check: the whole suite against the embedded mock, clean (every case must
 //! pass), once per quirk (the quirk must be caught *for the right reason*: by a case that FAILs
-//! and cites the requirement the quirk breaks; caught only by unrelated cases counts as not
-//! caught), and once per conforming variant (a legitimate behaviour the seeds allow: no case may
-//! FAIL or ERROR, WARN only where the variant breaks a SHOULD).
+//! — or WARNs, when the case is judged at SHOULD or MAY — and cites the requirement the quirk
+//! breaks; caught only by unrelated cases counts as not caught), and once per conforming variant (a legitimate behaviour the seeds allow: no case may
+//! FAIL or ERROR, WARN only where the variant breaks a SHOULD). Every run provisions the
+//! fixtures first, as `run --provision` does, so that the write quirks can be seen.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,7 +28,8 @@ pub struct QuirkResult {
     pub description: String,
     /// The requirement the bug violates.
     pub requirement: String,
-    /// Cases that FAILed and cite the quirk's requirement: the quirk is caught by them.
+    /// Cases that FAILed (or, judged at SHOULD or MAY, WARNed) and cite the quirk's requirement:
+    /// the quirk is caught by them.
     pub caught_by: Vec<String>,
     /// Cases that FAILed without citing it (caught for another reason: does not count).
     pub also_failed: Vec<String>,
@@ -52,6 +54,9 @@ pub struct SelfcheckReport {
     pub cases: usize,
     /// Cases that did not pass against the clean mock, with their verdict.
     pub clean_failures: Vec<(String, String)>,
+    /// Cases that need fixtures the clean mock could not make (every run provisions, as
+    /// `run --provision` does), with the first reason: not judged, and said so.
+    pub unprovisioned: Vec<(String, String)>,
     pub variants: Vec<VariantResult>,
     pub variants_passed: usize,
     pub quirks: Vec<QuirkResult>,
@@ -69,7 +74,13 @@ impl SelfcheckReport {
     pub fn render_text(&self) -> String {
         let mut s = String::new();
         if self.clean_failures.is_empty() {
-            s.push_str(&format!("clean mock: all {} cases pass\n", self.cases));
+            match self.unprovisioned.len() {
+                0 => s.push_str(&format!("clean mock: all {} cases pass\n", self.cases)),
+                n => s.push_str(&format!(
+                    "clean mock: all {} judged cases pass ({n} not judged, see below)\n",
+                    self.cases - n
+                )),
+            }
         } else {
             s.push_str(&format!(
                 "clean mock: {} of {} cases do not pass:\n",
@@ -79,6 +90,12 @@ impl SelfcheckReport {
             for (id, v) in &self.clean_failures {
                 s.push_str(&format!("  {v} {id}\n"));
             }
+        }
+        if let Some((_, why)) = self.unprovisioned.first() {
+            s.push_str(&format!(
+                "not judged: {} case(s) need fixtures the mock could not make ({why})\n",
+                self.unprovisioned.len()
+            ));
         }
         let width = self
             .variants
@@ -148,17 +165,51 @@ struct Shared {
     kinds: BTreeMap<String, crate::model::EndpointKind>,
     schemas: crate::loader::SchemaSet,
     cases: Vec<Arc<LoadedCase>>,
+    fixtures: BTreeMap<String, crate::model::FixtureSet>,
 }
 
-/// Runs every case against a fresh mock configured so; returns each case's verdict.
-async fn run_once(shared: Arc<Shared>, config: MockConfig) -> anyhow::Result<BTreeMap<String, Verdict>> {
+/// What one run against a mock came to.
+struct Once {
+    verdicts: BTreeMap<String, Verdict>,
+    /// Cases whose fixtures could not be made, with why.
+    unprovisioned: BTreeMap<String, String>,
+}
+
+/// Runs every case against a fresh mock configured so, provisioning the fixtures first and
+/// removing them after (the write quirks are only seen by a provisioning run); returns each
+/// case's verdict.
+async fn run_once(shared: Arc<Shared>, config: MockConfig) -> anyhow::Result<Once> {
     let token = config.token.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let mock = mock::spawn(config, listener).await?;
     let endpoints = crate::plan::mock_urls(&shared.kinds, &mock.base_url(), mock::TENANT);
+    let client = HttpClient::new(HttpLimits::default(), Some(Secret::new(token.clone())))?
+        .with_other_token(Some(Secret::new(format!("{token}{}", mock::ALT_TOKEN_SUFFIX))));
+    let plan = crate::plan::provision_plan(&shared.cases, &shared.fixtures);
+    let projects = crate::provision::Projects {
+        main: Some(mock::TENANT.to_string()),
+        other: Some(mock::SECOND_TENANT.to_string()),
+        has_other: true,
+    };
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let provisioned = Arc::new(crate::provision::provision(&client, &plan, &endpoints, &projects, stop).await);
+    let mut unprovisioned = BTreeMap::new();
+    for c in &shared.cases {
+        for n in &c.case.needs {
+            let crate::model::Need::Fixtures(f) = &n.value else {
+                continue;
+            };
+            if let Some(crate::provision::FixtureState::Unavailable { reason, .. }) =
+                provisioned.state(&c.case.profile.value, f)
+            {
+                unprovisioned
+                    .entry(c.id().to_string())
+                    .or_insert_with(|| format!("{f}: {reason}"));
+            }
+        }
+    }
     let ctx = Arc::new(RunContext {
-        client: HttpClient::new(HttpLimits::default(), Some(Secret::new(token.clone())))?
-            .with_other_token(Some(Secret::new(format!("{token}{}", mock::ALT_TOKEN_SUFFIX)))),
+        client: client.clone(),
         endpoints,
         profiles: shared.profiles.clone(),
         kinds: shared.kinds.clone(),
@@ -176,8 +227,10 @@ async fn run_once(shared: Arc<Shared>, config: MockConfig) -> anyhow::Result<BTr
         identity: runner::IdentityContext {
             main_project_id: Some(mock::TENANT.to_string()),
             other_project_id: Some(mock::SECOND_TENANT.to_string()),
+            main_is_admin: Some(false),
             other_is_admin: Some(false),
         },
+        fixtures: Some(provisioned.clone()),
     });
     let gate = Arc::new(Semaphore::new(CASES_IN_FLIGHT));
     let mut tasks = tokio::task::JoinSet::new();
@@ -194,8 +247,12 @@ async fn run_once(shared: Arc<Shared>, config: MockConfig) -> anyhow::Result<BTr
         let (id, v) = done?;
         verdicts.insert(id, v);
     }
+    crate::provision::cleanup(&provisioned, 100).await;
     mock.shutdown().await;
-    Ok(verdicts)
+    Ok(Once {
+        verdicts,
+        unprovisioned,
+    })
 }
 
 /// One mock setup to run the suite against, and how to judge the verdicts.
@@ -215,16 +272,28 @@ pub async fn selfcheck(suite: Suite) -> anyhow::Result<SelfcheckReport> {
             )
         })
         .collect();
+    // Cases judged below MUST (the seeds are silent, Glance and Tempest are the reference: a
+    // hidden image in the default list) report a breach as WARN: that catches a quirk too.
+    let below_must: std::collections::BTreeSet<String> = suite
+        .cases
+        .iter()
+        .filter(|c| c.case.level != crate::model::Level::Must)
+        .map(|c| c.id().to_string())
+        .collect();
     let shared = Arc::new(Shared {
         profiles: suite.profiles,
         kinds: suite.endpoints,
         schemas: suite.schemas,
         cases: suite.cases.into_iter().map(Arc::new).collect(),
+        fixtures: suite.fixtures,
     });
-    let clean = run_once(shared.clone(), MockConfig::default()).await?;
+    let Once {
+        verdicts: clean,
+        unprovisioned,
+    } = run_once(shared.clone(), MockConfig::default()).await?;
     let clean_failures: Vec<(String, String)> = clean
         .iter()
-        .filter(|(_, v)| !matches!(v, Verdict::Pass))
+        .filter(|(id, v)| !matches!(v, Verdict::Pass) && !unprovisioned.contains_key(*id))
         .map(|(id, v)| (id.clone(), v.label().to_string()))
         .collect();
 
@@ -251,7 +320,13 @@ pub async fn selfcheck(suite: Suite) -> anyhow::Result<SelfcheckReport> {
                     ..MockConfig::default()
                 },
             };
-            let verdicts = run_once(shared, config).await?;
+            let once = run_once(shared, config).await?;
+            // A case whose fixtures the mock could not make is not judged (see `unprovisioned`).
+            let verdicts: BTreeMap<String, Verdict> = once
+                .verdicts
+                .into_iter()
+                .filter(|(id, _)| !once.unprovisioned.contains_key(id))
+                .collect();
             anyhow::Ok((n, setup, verdicts))
         });
     }
@@ -288,7 +363,7 @@ pub async fn selfcheck(suite: Suite) -> anyhow::Result<SelfcheckReport> {
                 let requirement = q.requirement().to_string();
                 let (caught_by, also_failed): (Vec<String>, Vec<String>) = verdicts
                     .into_iter()
-                    .filter(|(_, v)| *v == Verdict::Fail)
+                    .filter(|(id, v)| *v == Verdict::Fail || (*v == Verdict::Warn && below_must.contains(id)))
                     .map(|(id, _)| id)
                     .partition(|id| requirements_of.get(id).is_some_and(|rs| rs.contains(&requirement)));
                 quirks.push(QuirkResult {
@@ -306,6 +381,7 @@ pub async fn selfcheck(suite: Suite) -> anyhow::Result<SelfcheckReport> {
     Ok(SelfcheckReport {
         cases: shared.cases.len(),
         clean_failures,
+        unprovisioned: unprovisioned.into_iter().collect(),
         variants_passed: variants.iter().filter(|v| v.passed).count(),
         variants,
         quirks,

@@ -1,6 +1,8 @@
 //! `{var}` templates in case files: paths, query values, headers and check values.
 //!
 //! `{name}` is a bound value, `{name./ptr}` reads a JSON pointer inside a bound object,
+//! `{fixture.NAME.FIELD}` a known value of a provisioned fixture (the variable `fixture.NAME`
+//! is the fixture's object, `FIELD` one of its keys),
 //! `{{` and `}}` are literal braces. A string that is exactly one template yields the bound
 //! value with its JSON type (so `value: "{size}"` compares as a number).
 
@@ -15,6 +17,38 @@ use serde_json::Value;
 pub const BUILTINS: &[&str] = &["catalogue_count", "tenant_id", "main_project_id", "other_project_id"];
 /// The built-ins that come from the identities.
 pub const IDENTITY_VARS: &[&str] = &["main_project_id", "other_project_id"];
+/// The prefix of the variables that hold provisioned fixtures (`fixture.NAME`).
+pub const FIXTURE_PREFIX: &str = "fixture.";
+
+/// The variable holding the fixture `name`'s known values.
+pub fn fixture_var(name: &str) -> String {
+    format!("{FIXTURE_PREFIX}{name}")
+}
+
+/// `{fixture.NAME.FIELD}` → the variable `fixture.NAME` and the pointer `/FIELD`.
+fn fixture_ref(inner: &str) -> Option<Result<Ref, String>> {
+    let rest = inner.strip_prefix(FIXTURE_PREFIX)?;
+    let Some((name, field)) = rest.split_once('.') else {
+        return Some(Err(format!(
+            "`{{{inner}}}`: a fixture value is `{{fixture.NAME.FIELD}}` (e.g. `{{fixture.plain.id}}`)"
+        )));
+    };
+    let name_ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    let field_ok = !field.is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !name_ok || !field_ok {
+        return Some(Err(format!(
+            "`{{{inner}}}`: a fixture name is lower-case letters, digits, `-` and `_`, a field letters, digits and `_`"
+        )));
+    }
+    Some(Ok(Ref {
+        var: fixture_var(name),
+        pointer: Some(format!("/{field}")),
+    }))
+}
+
 /// The variable naming the current item inside `every_item` values.
 pub const ITEM: &str = "item";
 
@@ -53,6 +87,13 @@ fn pieces(s: &str) -> Result<Vec<Piece<'_>>, String> {
                 let inner = &rest[..end];
                 for _ in 0..inner.chars().count() + 1 {
                     chars.next();
+                }
+                if let Some(r) = fixture_ref(inner) {
+                    if !lit.is_empty() {
+                        out.push(Piece::Lit(std::mem::take(&mut lit).into()));
+                    }
+                    out.push(Piece::Var(r?));
+                    continue;
                 }
                 let (var, pointer) = match inner.split_once('.') {
                     Some((v, p)) => (v, Some(p.to_string())),
@@ -132,6 +173,64 @@ pub fn plain(v: &Value) -> String {
     }
 }
 
+/// What a path segment may carry as it is: RFC 3986's unreserved characters. Everything else
+/// in a substituted value (`/`, `?`, `#`, `%`, space, `;`, non-ASCII…) is percent-encoded, so a
+/// value from the server stays one segment and cannot change the request.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A value encoded as (part of) one path segment.
+pub fn encode_segment(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+}
+
+/// Renders a request path: the template's literal text as written, every substituted value
+/// encoded as a path segment (query values are encoded as form values where the query is
+/// built, `exec::encode`). A value that would be a whole `.` or `..` segment is refused: URL
+/// normalisation removes such a segment even percent-encoded, which would send the request
+/// to another resource.
+pub fn render_path(s: &str, vars: &Vars) -> Result<String, String> {
+    let mut out = String::new();
+    let mut substituted_in_segment = false;
+    let dot_segment = |out: &str| {
+        let last = out.rsplit('/').next().unwrap_or("");
+        last == "." || last == ".."
+    };
+    for p in pieces(s)? {
+        match p {
+            Piece::Lit(l) => {
+                for (i, part) in l.split('/').enumerate() {
+                    if i > 0 {
+                        if substituted_in_segment && dot_segment(&out) {
+                            return Err(dot_error(&out));
+                        }
+                        substituted_in_segment = false;
+                        out.push('/');
+                    }
+                    out.push_str(part);
+                }
+            }
+            Piece::Var(r) => {
+                out.push_str(&encode_segment(&plain(&lookup(&r, vars)?)));
+                substituted_in_segment = true;
+            }
+        }
+    }
+    if substituted_in_segment && dot_segment(&out) {
+        return Err(dot_error(&out));
+    }
+    Ok(out)
+}
+
+fn dot_error(path: &str) -> String {
+    format!(
+        "the path `{path}` would have a `.` or `..` segment made of a substituted value; not sent (it would name another resource)"
+    )
+}
+
 /// Renders a template into a string.
 pub fn render_str(s: &str, vars: &Vars) -> Result<String, String> {
     let mut out = String::new();
@@ -203,6 +302,9 @@ pub fn case_refs(case: &crate::model::Case) -> Vec<Ref> {
                     values.extend(predicates(&o.filter));
                     values.extend(predicates(&o.allow_extra));
                 }
+                Check::HasIds(ids) | Check::LacksIds(ids) => {
+                    values.extend(ids.iter().map(|i| Value::String(i.value.clone())));
+                }
                 Check::SortedBy(_)
                 | Check::IdsUnique
                 | Check::LinkKeepsQuery(_)
@@ -244,6 +346,36 @@ mod tests {
     }
 
     #[test]
+    fn substituted_path_values_stay_one_segment() {
+        let mut v = vars();
+        for (id, sent) in [
+            ("a/b", "a%2Fb"),
+            ("c?d", "c%3Fd"),
+            ("e#f", "e%23f"),
+            ("g%h", "g%25h"),
+            ("i j", "i%20j"),
+            ("k;l=m&n", "k%3Bl%3Dm%26n"),
+            ("é", "%C3%A9"),
+            ("ok-._~1", "ok-._~1"),
+        ] {
+            v.insert("id".into(), json!(id));
+            assert_eq!(
+                render_path("/v2/images/{id}/file", &v).unwrap(),
+                format!("/v2/images/{sent}/file")
+            );
+        }
+        // Literal text is the case author's and stays as written.
+        assert_eq!(render_path("/a/b?{{x}}", &v).unwrap(), "/a/b?{x}");
+        for dots in [".", ".."] {
+            v.insert("id".into(), json!(dots));
+            assert!(render_path("/v2/images/{id}", &v).is_err(), "{dots}");
+            assert!(render_path("/v2/images/{id}/file", &v).is_err(), "{dots}");
+            v.insert("id".into(), json!(format!("x{dots}")));
+            assert!(render_path("/v2/images/{id}", &v).is_ok(), "{dots}");
+        }
+    }
+
+    #[test]
     fn rejects_bad_templates() {
         assert!(references("{unclosed").is_err());
         assert!(references("a}b").is_err());
@@ -251,5 +383,24 @@ mod tests {
         assert!(references("{x.id}").is_err());
         assert!(render_str("{missing}", &vars()).is_err());
         assert_eq!(references("{a}-{b./c}").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn fixture_values_read_inside_the_fixture_object() {
+        let refs = references("/v2/images/{fixture.shared-pending.id}").unwrap();
+        assert_eq!(
+            refs,
+            vec![Ref {
+                var: "fixture.shared-pending".into(),
+                pointer: Some("/id".into())
+            }]
+        );
+        let mut v = vars();
+        v.insert("fixture.plain".into(), json!({"id": "f1", "min_disk": 3}));
+        assert_eq!(render_str("id={fixture.plain.id}", &v).unwrap(), "id=f1");
+        assert_eq!(render_value(&json!("{fixture.plain.min_disk}"), &v).unwrap(), json!(3));
+        assert!(references("{fixture.plain}").is_err());
+        assert!(references("{fixture.Plain.id}").is_err());
+        assert!(references("{fixture.plain./id}").is_err());
     }
 }

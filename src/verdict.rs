@@ -157,7 +157,7 @@ pub struct ExchangeEvidence {
     /// The body's size as received.
     pub bytes: usize,
     pub duration_ms: u128,
-    /// Throttled answers (429/503) that were retried before this one.
+    /// Throttled answers (429/503) and closed connections that were retried before this one.
     pub retries: Vec<crate::exec::Retry>,
     /// The body, pretty-printed when JSON, trimmed.
     pub body: String,
@@ -172,13 +172,14 @@ impl ExchangeEvidence {
             let each: Vec<String> = self
                 .retries
                 .iter()
-                .map(|r| {
-                    format!(
+                .map(|r| match &r.closed {
+                    Some(why) => format!("no answer, the connection closed ({why}); sent again"),
+                    None => format!(
                         "{} (Retry-After {}, waited {} ms)",
                         r.status,
                         r.retry_after.as_deref().unwrap_or("absent"),
                         r.waited_ms
-                    )
+                    ),
                 })
                 .collect();
             format!(
@@ -208,11 +209,26 @@ pub struct PageTrace {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window: Option<String>,
     pub url: String,
-    pub status: String,
+    /// The page's status, when it was answered.
+    pub status: Option<u16>,
+    /// Why it was not (timeout, reset, over-size body).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     pub count: usize,
     pub first_id: Option<String>,
     pub last_id: Option<String>,
     pub next: Option<String>,
+}
+
+impl PageTrace {
+    /// `200`, or `error: timeout …`, for the trace as text.
+    pub fn status_words(&self) -> String {
+        match (self.status, &self.error) {
+            (Some(s), _) => s.to_string(),
+            (None, Some(e)) => format!("error: {e}"),
+            (None, None) => "no answer".to_string(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]

@@ -238,7 +238,8 @@ fn a_secret_written_in_clouds_yaml_itself_never_leaves_the_process() {
 
 /// The mock's admin as the main identity and demo as the other: admin's lists hold every
 /// project's private images (as Glance's do), and the cross-project cases take only the main
-/// project's own; the run passes. Two identities of one project are refused before the run.
+/// project's own; the run passes, and the member_status cases that an admin's list cannot
+/// decide SKIP saying so. Two identities of one project are refused before the run.
 #[test]
 fn an_admin_main_identity_with_demo_as_the_other_passes() {
     let env = Env::new(&[]);
@@ -253,7 +254,58 @@ fn an_admin_main_identity_with_demo_as_the_other_passes() {
     let (code, text) = env.run(&["-q", "--cloud", "admin", "--other-cloud", "demo"], &[]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains(" 0 failed, 0 errors"), "{text}");
+    // An admin sees every share whatever member_status: the cases that read the caller's
+    // memberships off the list SKIP with that reason (they WARNed before, on Glance and the mock).
+    let (code, text) = env.run(&["--cloud", "admin", "--other-cloud", "demo", "member-status-"], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    for id in [
+        "image-v2/filters/member-status-pending",
+        "image-v2/filters/member-status-rejected",
+        "ims/filters/member-status-pending",
+        "ims/filters/member-status-rejected",
+    ] {
+        assert!(
+            text.contains(&format!("test {id} ... SKIP: the main identity is an admin")),
+            "{id}: {text}"
+        );
+    }
+    assert!(
+        text.contains("test image-v2/filters/member-status-accepted ... ok"),
+        "{text}"
+    );
+    assert!(!text.contains("WARN"), "{text}");
     let (code, text) = env.run(&["-q", "--cloud", "demo", "--other-cloud", "demo2"], &[]);
     assert_eq!(code, Some(2), "{text}");
     assert!(text.contains("is in the same project as the first"), "{text}");
+}
+
+#[test]
+fn a_named_cloud_that_cannot_be_used_is_bad_input_never_the_mock() {
+    let env = Env::new(&[]);
+    for (entry, says) in [
+        ("    region_name: RegionOne\n", "has no `auth` block"),
+        (
+            "    auth:\n      auth_ur: http://127.0.0.1:9/v3\n      username: demo\n",
+            "`auth` has no `auth_url` (it has: auth_ur, username)",
+        ),
+        ("    auth: http://127.0.0.1:9/v3\n", "`auth` must be a mapping"),
+        ("    auth:\n      auth_url: ''\n", "`auth.auth_url` is empty"),
+    ] {
+        std::fs::write(
+            env.dir.path().join("clouds.yaml"),
+            format!("clouds:\n  broken:\n{entry}"),
+        )
+        .unwrap();
+        for how in [vec![("--cloud", "broken")], vec![]] {
+            let args: Vec<&str> = how.iter().flat_map(|(k, v)| [*k, *v]).collect();
+            let vars: &[(&str, &str)] = if how.is_empty() { &[("OS_CLOUD", "broken")] } else { &[] };
+            let (code, text) = env.run(&args, vars);
+            assert_eq!(code, Some(2), "{entry}: {text}");
+            assert!(
+                text.contains("clouds.yaml: cloud `broken`") && text.contains(says),
+                "{entry}: {text}"
+            );
+            assert!(!text.contains("embedded mock"), "{text}");
+        }
+    }
 }

@@ -77,6 +77,12 @@ fn filter_and_requirement_quotes_are_words_of_their_seed() {
                 missing.push(format!("{} filter {}: {}", p.name, f.param, f.quote));
             }
         }
+        if let Some(ct) = &p.json_content_types
+            && let (Some(doc), Some(quote)) = (&ct.doc, &ct.quote)
+            && !quote_found(quote, &seed(doc))
+        {
+            missing.push(format!("{} json_content_types: {quote}", p.name));
+        }
     }
     for r in suite.requirements.values() {
         if !quote_found(&r.quote, &seed(&r.doc)) {

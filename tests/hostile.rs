@@ -51,7 +51,16 @@ fn run(url: &str, extra: &[&str]) -> (Option<i32>, String, Duration) {
     let started = Instant::now();
     let out = common::output(
         common::command()
-            .args(["run", "--image-url", url, "--token", "hostile-test-token"])
+            // The pre-flight would stop at the first misbehaviour (tests/preflight.rs); here
+            // every case meets the hostile server.
+            .args([
+                "run",
+                "--image-url",
+                url,
+                "--token",
+                "hostile-test-token",
+                "--no-preflight",
+            ])
             .args(extra)
             .timeout(Duration::from_secs(120)),
     );
@@ -318,4 +327,480 @@ fn a_404_for_an_image_deleted_since_discovery_is_inconclusive_not_a_failure() {
         text.contains("INCONCLUSIVE: the catalogue changed during the case: 2 image(s) at discovery, 1 now"),
         "{text}"
     );
+}
+
+/// A Keystone at `auth` for password authentication through the `OS_*` variables.
+fn run_keystone(auth: &str) -> (Option<i32>, String) {
+    let out = common::output(
+        common::command()
+            .args(["run", "-q", "--timeout", "10"])
+            .env("OS_AUTH_URL", auth)
+            .env("OS_USERNAME", "demo")
+            .env("OS_PASSWORD", "keystone-canary-password")
+            .env("OS_PROJECT_NAME", "demo")
+            .timeout(Duration::from_secs(120)),
+    );
+    (out.code, out.text())
+}
+
+#[test]
+fn a_keystone_redirect_is_reported_and_never_followed_with_the_password() {
+    // Another host that would receive the re-POSTed credentials if the redirect were followed.
+    let elsewhere_hits = Arc::new(AtomicUsize::new(0));
+    let hits = elsewhere_hits.clone();
+    let elsewhere = serve(move |_, _, stream| {
+        hits.fetch_add(1, Ordering::SeqCst);
+        write_response(stream, "201 Created", "application/json", b"{}");
+    });
+    let to = format!("{elsewhere}/v3/auth/tokens");
+    let auth = serve(move |_, _, stream| {
+        let head = format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        let _ = stream.write_all(head.as_bytes());
+    });
+    let (code, text) = run_keystone(&format!("{auth}/v3"));
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("answered 307 Temporary Redirect with Location")
+            && text.contains(&elsewhere)
+            && text.contains("redirects are not followed"),
+        "{text}"
+    );
+    assert!(!text.contains("keystone-canary-password"), "{text}");
+    assert!(!text.contains("embedded mock"), "{text}");
+    assert_eq!(elsewhere_hits.load(Ordering::SeqCst), 0, "the redirect was followed");
+}
+
+#[test]
+fn an_endless_keystone_answer_is_cut_at_its_cap() {
+    let auth = serve(|_, _, stream| {
+        let head = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nX-Subject-Token: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let _ = stream.write_all(head.as_bytes());
+        let chunk = vec![b' '; 64 * 1024];
+        // 64 MiB at most, far past the 4 MiB cap; the client hangs up long before.
+        for _ in 0..1024 {
+            let frame = format!("{:x}\r\n", chunk.len());
+            if stream.write_all(frame.as_bytes()).is_err()
+                || stream.write_all(&chunk).is_err()
+                || stream.write_all(b"\r\n").is_err()
+            {
+                return;
+            }
+        }
+    });
+    let (code, text) = run_keystone(&auth);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("is larger than 4194304 bytes; not read further"),
+        "{text}"
+    );
+    assert!(!text.contains("panicked"), "{text}");
+}
+
+#[test]
+fn retries_are_recorded_in_the_evidence_and_the_json() {
+    let url = serve(|_, n, stream| {
+        if n < 2 {
+            let head =
+                "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes());
+        } else {
+            write_response(stream, "200 OK", "text/html", b"<html>not a list</html>");
+        }
+    });
+    let json = tempfile::NamedTempFile::new().unwrap();
+    let (code, text, _) = run(
+        &url,
+        &[
+            "--exact",
+            "image-v2/shape/list-schema",
+            "--retries",
+            "3",
+            "--json",
+            json.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("after 2 retries: 503 (Retry-After 0, waited 0 ms), 503 (Retry-After 0, waited 0 ms)"),
+        "{text}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(json.path()).unwrap()).unwrap();
+    let case = &v["cases"][0];
+    let retries = &case["evidence"]["exchanges"][0]["retries"];
+    assert_eq!(retries.as_array().map(Vec::len), Some(2), "{case}");
+    assert_eq!(retries[0]["status"], 503);
+    assert_eq!(retries[0]["retry_after"], "0");
+}
+
+/// Ids and names with every character that would change a request if sent unencoded.
+const HOSTILE_IDS: [&str; 3] = ["a/b?c#d%e f", "../up", "x&limit=999;y"];
+const HOSTILE_NAME: &str = "n/a?b#c%d e&f=g";
+
+/// A Glance-like list of images with hostile ids, paged by limit and marker (decoded as a
+/// server decodes them); `GET /v2/images/{id}` answers the image whose id the segment decodes
+/// to. Every request line is recorded as it arrived.
+fn hostile_ids_server(lines: Arc<std::sync::Mutex<Vec<String>>>) -> String {
+    use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+    let item = |id: &str| {
+        let enc = utf8_percent_encode(id, NON_ALPHANUMERIC).to_string();
+        serde_json::json!({"id": id, "name": HOSTILE_NAME, "status": "active", "visibility": "public",
+            "size": 1, "checksum": null, "tags": [], "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z", "self": format!("/v2/images/{enc}"),
+            "file": format!("/v2/images/{enc}/file"), "schema": "/v2/schemas/image"})
+    };
+    serve_lines(lines, move |target, stream| {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        if let Some(seg) = path.strip_prefix("/v2/images/") {
+            let id = percent_decode_str(seg).decode_utf8_lossy().into_owned();
+            match HOSTILE_IDS.iter().find(|i| **i == id) {
+                Some(id) => write_response(stream, "200 OK", "application/json", item(id).to_string().as_bytes()),
+                None => write_response(stream, "404 Not Found", "application/json", b"{}"),
+            }
+            return;
+        }
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let limit: usize = get("limit").and_then(|l| l.parse().ok()).unwrap_or(25);
+        let start = get("marker")
+            .and_then(|m| HOSTILE_IDS.iter().position(|i| *i == m))
+            .map_or(0, |p| p + 1);
+        let name_ok = get("name").is_none_or(|n| n == HOSTILE_NAME);
+        let page: Vec<&str> = HOSTILE_IDS
+            .iter()
+            .copied()
+            .filter(|_| name_ok)
+            .skip(start)
+            .take(limit)
+            .collect();
+        let mut body = serde_json::json!({"images": page.iter().map(|i| item(i)).collect::<Vec<_>>(),
+            "first": "/v2/images", "schema": "/v2/schemas/images"});
+        if start + page.len() < HOSTILE_IDS.len() && name_ok {
+            let marker: String = url::form_urlencoded::byte_serialize(page.last().unwrap().as_bytes()).collect();
+            body["next"] = format!("/v2/images?limit={limit}&marker={marker}").into();
+        }
+        write_response(stream, "200 OK", "application/json", body.to_string().as_bytes());
+    })
+}
+
+/// Like `serve`, recording every request line and handing the request target to `respond`.
+fn serve_lines(
+    lines: Arc<std::sync::Mutex<Vec<String>>>,
+    respond: impl Fn(&str, &mut TcpStream) + Send + Sync + 'static,
+) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let respond = Arc::new(respond);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (respond, lines) = (respond.clone(), lines.clone());
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf).to_string();
+                let line = head.lines().next().unwrap_or_default().to_string();
+                lines.lock().unwrap().push(line.clone());
+                let target = line.split(' ').nth(1).unwrap_or("/").to_string();
+                respond(&target, &mut stream);
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn hostile_ids_and_names_are_sent_encoded_for_their_place() {
+    let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let url = hostile_ids_server(lines.clone());
+    let (code, text, _) = run(
+        &url,
+        &[
+            "--exact",
+            "image-v2/shape/self-link-resolves",
+            "image-v2/pagination/limit-1-walk",
+            "image-v2/filters/name-exact",
+        ],
+    );
+    let lines = lines.lock().unwrap().clone();
+    let all = lines.join("\n");
+    // The first image's id, bound into the path, is one encoded segment.
+    assert!(
+        lines.contains(&"GET /v2/images/a%2Fb%3Fc%23d%25e%20f HTTP/1.1".to_string()),
+        "{all}\n{text}"
+    );
+    // The name, bound into a query value, is one encoded value.
+    assert!(all.contains("name=n%2Fa%3Fb%23c%25d+e%26f%3Dg"), "{all}");
+    for line in &lines {
+        let target = line.split(' ').nth(1).unwrap_or_default();
+        assert_eq!(line.split(' ').count(), 3, "a space went out raw: {line}");
+        assert!(!target.contains('#'), "a fragment went out: {line}");
+        assert!(
+            !target.contains("/../") && !target.contains("limit=999"),
+            "a value changed the request: {line}"
+        );
+    }
+    // The ids are no UUIDs (the schema's FAIL), but every request reached what it named: the
+    // bound image answered 200, the walk ended, the filter matched.
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("is not a \"uuid\""), "{text}");
+    for wrong in [
+        "status is none of the acceptable",
+        "walk: complete",
+        "matches_catalogue:",
+        "cycle",
+    ] {
+        assert!(!text.contains(wrong), "`{wrong}`: a request went astray:\n{text}");
+    }
+}
+
+/// A token with characters every encoding treats differently.
+const REFLECTED_TOKEN: &str = "gAAAA-refl tok/en+a?b=c&d%e\"f\\g~h";
+
+/// The token as a server might echo it back: raw, percent-encoded (upper and lower hex, `+`
+/// for a space, only partly), JSON-escaped, and base64 (both alphabets, padded or not, alone
+/// or inside a Basic credential).
+fn reflected_forms() -> Vec<String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let t = REFLECTED_TOKEN;
+    let upper = utf8_percent_encode(t, NON_ALPHANUMERIC).to_string();
+    let lower = {
+        let mut s = String::new();
+        let mut it = upper.chars().peekable();
+        while let Some(c) = it.next() {
+            s.push(c);
+            if c == '%' {
+                s.extend(it.by_ref().take(2).flat_map(char::to_lowercase));
+            }
+        }
+        s
+    };
+    let form: String = url::form_urlencoded::byte_serialize(t.as_bytes()).collect();
+    let partly = t.replace('/', "%2F").replace(' ', "%20");
+    let json = serde_json::to_string(t).unwrap().trim_matches('"').replace('/', "\\/");
+    let json_u: String = t.chars().map(|c| format!("\\u{:04x}", c as u32)).collect();
+    let mut forms = vec![t.to_string(), upper, lower, form, partly, json, json_u];
+    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+        forms.push(engine.encode(t));
+        forms.push(engine.encode(format!("demo:{t}")));
+        forms.push(engine.encode(format!("x{t}")));
+    }
+    forms
+}
+
+#[test]
+fn a_token_reflected_in_any_encoding_never_leaves_the_process() {
+    let forms = reflected_forms();
+    let body_forms = forms.clone();
+    let url = serve(move |_, n, stream| {
+        // Headers carry every form (the content type is shown in evidence), and so does the
+        // body: as text, or as JSON whose strings the report re-prints decoded.
+        let listed: Vec<String> = body_forms
+            .iter()
+            .enumerate()
+            .map(|(i, f)| format!("f{i}=\"{f}\""))
+            .collect();
+        let content_type = if n % 2 == 0 { "text/plain" } else { "application/json" };
+        let body = if n % 2 == 0 {
+            listed.join("\n")
+        } else {
+            // Forms 5 and 6 are JSON escapes already: written as they are, they decode to the token.
+            let fields: Vec<String> = body_forms
+                .iter()
+                .enumerate()
+                .map(|(i, f)| match i {
+                    5 | 6 => format!("\"f{i}\": \"{f}\""),
+                    _ => format!("\"f{i}\": {}", serde_json::Value::from(f.as_str())),
+                })
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        };
+        let head = format!(
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Type: {content_type}; {}\r\nX-Echo: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            listed.join("; "),
+            listed.join(" "),
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(body.as_bytes());
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, json) = (dir.path().join("r.xml"), dir.path().join("r.json"));
+    let out = common::output(
+        common::command()
+            .args([
+                "run",
+                "--image-url",
+                &url,
+                "--token",
+                REFLECTED_TOKEN,
+                "--no-preflight",
+                "image-v2/shape/list-schema",
+                "image-v2/errors",
+            ])
+            .arg("--junit")
+            .arg(&junit)
+            .arg("--json")
+            .arg(&json),
+    );
+    assert_eq!(out.code, Some(1), "{}", out.text());
+    let all = format!(
+        "{}{}{}",
+        out.text(),
+        std::fs::read_to_string(&junit).unwrap(),
+        std::fs::read_to_string(&json).unwrap()
+    );
+    assert!(all.contains("[REDACTED]"), "{all}");
+    assert!(
+        all.contains("f0=") && all.contains("f7="),
+        "the reflected forms reached the reports: {all}"
+    );
+    for f in &forms {
+        // The middle half of each form is made of the token alone.
+        let middle = &f[f.len() / 4..3 * f.len() / 4];
+        let at = all
+            .find(middle)
+            .map(|i| &all[i.saturating_sub(200)..(i + 200).min(all.len())]);
+        assert!(at.is_none(), "`{f}` leaked (its part `{middle}`): {at:?}");
+    }
+    // Pretty-printed JSON bodies are shown decoded: the token is redacted there too.
+    assert!(!all.contains("tok/en+a?b=c"), "{all}");
+}
+
+#[test]
+fn endless_large_pages_stay_within_the_process_wide_body_budget() {
+    // Every page is about 1 MB (ten images with a 100 KB property each) and links to a next
+    // page of new images: without one budget for all, eight walks would each hold their own.
+    let url = serve(|path, n, stream| {
+        let pad = "x".repeat(100 * 1024);
+        // The page honours the limit (at most ten) and its next link keeps it.
+        let limit = path
+            .split(['?', '&'])
+            .find_map(|kv| kv.strip_prefix("limit="))
+            .and_then(|l| l.parse::<usize>().ok())
+            .unwrap_or(10)
+            .clamp(1, 10);
+        let items: Vec<String> = (0..limit)
+            .map(|i| {
+                let id = format!("00000000-0000-4000-8000-{:012}", n * 10 + i);
+                image(&id).replace(r#""name": "x""#, &format!(r#""name": "x", "x_pad": "{pad}""#))
+            })
+            .collect();
+        let last = format!("00000000-0000-4000-8000-{:012}", n * 10 + limit - 1);
+        let body = format!(
+            r#"{{"images": [{}], "first": "/v2/images", "schema": "/v2/schemas/images", "next": "/v2/images?limit={limit}&marker={last}"}}"#,
+            items.join(",")
+        );
+        write_response(stream, "200 OK", "application/json", body.as_bytes());
+    });
+    let budget = 24 * 1024 * 1024;
+    let json = tempfile::NamedTempFile::new().unwrap();
+    let (code, text, _) = run(
+        &url,
+        &[
+            "image-v2/pagination",
+            "--test-threads",
+            "8",
+            "--max-body-memory",
+            &budget.to_string(),
+            "--max-pages",
+            "100",
+            "--max-catalogue",
+            "100000",
+            "--json",
+            json.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(json.path()).unwrap()).unwrap();
+    let peak = v["summary"]["body_memory_peak"].as_u64().unwrap();
+    assert_eq!(v["summary"]["body_memory_budget"], budget);
+    assert!(peak <= budget, "held {peak} bytes at once, over the budget of {budget}");
+    assert!(peak >= budget / 2, "the test did not press on the budget: {peak}");
+    let cases = v["cases"].as_array().unwrap();
+    let mut memory_errors = 0;
+    for c in cases {
+        let findings = c["findings"].as_array().unwrap();
+        let memory: Vec<_> = findings
+            .iter()
+            .filter(|f| f.to_string().contains("--max-body-memory"))
+            .collect();
+        // The suite's own limit is an error finding with the reason, never a broken rule.
+        for f in &memory {
+            assert!(f["level"].is_null(), "{}: blamed on the server: {f}", c["id"]);
+        }
+        if !memory.is_empty() {
+            memory_errors += 1;
+            if findings.iter().all(|f| f["level"].is_null()) {
+                assert_eq!(c["verdict"], "ERROR", "{}: {findings:?}", c["id"]);
+            }
+        }
+        assert_ne!(c["verdict"], "PASS", "{}: an endless list cannot pass", c["id"]);
+    }
+    assert!(memory_errors >= 1, "{text}");
+}
+
+#[test]
+fn a_connection_closed_before_any_answer_is_sent_once_more() {
+    // The first connection is closed as soon as the request is read (as a server closes an
+    // idle keep-alive connection the instant it is reused); the next one is answered.
+    let url = serve(|_, n, stream| {
+        if n == 0 {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        } else {
+            write_response(stream, "200 OK", "application/json", valid_list());
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let (code, text, _) = run(
+        &url,
+        &[
+            "--exact",
+            "image-v2/shape/list-schema",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let case = &report["cases"][0];
+    assert_eq!(case["requests"], 2, "{case:#}");
+    let retry = &case["evidence"]["exchanges"][0]["retries"][0];
+    assert_eq!(retry["status"], 0, "{case:#}");
+    assert!(retry["closed"].as_str().is_some_and(|s| !s.is_empty()), "{case:#}");
+}
+
+#[test]
+fn a_server_that_always_closes_is_an_error_after_one_resend() {
+    let url = serve(|_, _, stream| {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let (code, text, _) = run(
+        &url,
+        &[
+            "--exact",
+            "image-v2/shape/list-schema",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("ERROR [MUST] image-v2/shape/list-schema"), "{text}");
+    assert!(text.contains("the connection closed before any answer"), "{text}");
+    assert!(text.contains("sent again"), "{text}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["cases"][0]["requests"], 2, "one resend, no more: {report:#}");
 }

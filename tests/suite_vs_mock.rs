@@ -153,7 +153,7 @@ fn a_failure_report_carries_the_evidence() {
     assert_eq!(r.code, Some(1));
     for needle in [
         "FAIL [MUST] image-v2/pagination/limit-3-walk",
-        "spec: 003_b48025eb92be26ba.txt § Pagination",
+        "spec: Image API v2, List images § Pagination (003_b48025eb92be26ba.txt)",
         "requirements: image-v2/pagination/follow-until-no-next",
         "walk: no cycle",
         "acceptable answers:",

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Registers Glance and Nova in Keystone's catalogue, creates projects demo and alt with a member user
 # each, and seeds a varied catalogue: active and queued images, duplicate names, every
-# visibility, tags, custom properties, a 0-byte image, and an image shared with demo.
-# Writes $STATE/clouds.yaml with clouds `local` (demo) and `local-alt` (alt).
+# visibility, tags, custom properties, a 0-byte image, an image shared with demo, an ova/vhdx
+# image, min_disk/min_ram above 0, and a private image of project admin.
+# Writes $STATE/clouds.yaml with clouds `local` (demo), `local-alt` (alt) and `local-admin` (admin,
+# role admin in project admin: its lists hold every project's private images).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 STATE=${STATE:-$here/.state}
@@ -47,8 +49,10 @@ done
 DEMO=$(token demo demo-secret demo)
 ALT=$(token alt alt-secret alt)
 ADMIN_IN_ADMIN=$ADMIN
-image() { # token name visibility size(-1: queued) tags-json extra-json
-  local body="{\"name\": \"$2\", \"disk_format\": \"raw\", \"container_format\": \"bare\", \"visibility\": \"$3\", \"tags\": $5 $6}"
+image() { # token name visibility size(-1: queued) tags-json extra-json (may set the formats)
+  local formats='"disk_format": "raw", "container_format": "bare", '
+  case $6 in *container_format*) formats='' ;; esac
+  local body="{\"name\": \"$2\", $formats\"visibility\": \"$3\", \"tags\": $5 $6}"
   local id
   id=$(curl -s -X POST "$GL/v2/images" -H "X-Auth-Token: $1" -H 'Content-Type: application/json' -d "$body" | json "d['id']")
   if [ "$4" -ge 0 ]; then
@@ -79,6 +83,14 @@ if [ "$(curl -s "$GL/v2/images?limit=1" -H "X-Auth-Token: $DEMO" | json "len(d['
     -d '{"status": "accepted"}' >/dev/null
   image "$ALT" alt-private private 1234 '[]' '' >/dev/null
 fi
+# Added later (a catalogue seeded before gets them on the next run): another container and disk
+# format, min_disk and min_ram above 0 (the image-v2 filters on them SKIP without such an image),
+# and a private image of project admin (the cross-project cases with admin as the main identity).
+if [ "$(curl -s "$GL/v2/images?name=demo-ova" -H "X-Auth-Token: $DEMO" | json "len(d['images'])")" = "0" ]; then
+  image "$DEMO" demo-ova private 2500 '[]' ', "disk_format": "vhdx", "container_format": "ova", "min_disk": 10, "min_ram": 1024' >/dev/null
+  image "$DEMO" demo-large-flavour private 2600 '[]' ', "min_disk": 20, "min_ram": 2048' >/dev/null
+  image "$ADMIN_IN_ADMIN" admin-private private 4321 '[]' '' >/dev/null
+fi
 
 cat > "$STATE/clouds.yaml" <<YAML
 clouds:
@@ -97,6 +109,15 @@ clouds:
       username: alt
       password: alt-secret
       project_name: alt
+      user_domain_name: Default
+      project_domain_name: Default
+    region_name: RegionOne
+  local-admin:
+    auth:
+      auth_url: $KS
+      username: admin
+      password: admin-secret
+      project_name: admin
       user_domain_name: Default
       project_domain_name: Default
     region_name: RegionOne

@@ -232,3 +232,41 @@ fn op_word(op: Op) -> &'static str {
         other => other.as_str(),
     }
 }
+
+/// `has_ids` (`want: true`) and `lacks_ids` (`want: false`): each listed id is (or is not)
+/// among the items. The ids are the run's own fixtures, so the answer is known exactly.
+pub fn id_presence(list: &[crate::model::Spanned<String>], want: bool, subject: &Subject) -> Findings {
+    let label = if want { "has_ids" } else { "lacks_ids" };
+    let items = match items(subject, label) {
+        Ok(i) => i,
+        Err(f) => return f,
+    };
+    let present: std::collections::HashSet<String> =
+        ids(items.iter().copied(), &subject.profile.id).into_iter().collect();
+    let mut wrong = Vec::new();
+    for id in list {
+        let id = match crate::template::render_str(&id.value, subject.vars) {
+            Ok(i) => i,
+            Err(e) => return Findings::error(Finding::new(label, format!("cannot render an id: {e}"))),
+        };
+        if present.contains(&id) != want {
+            wrong.push(id);
+        }
+    }
+    if wrong.is_empty() {
+        return Findings::default();
+    }
+    let (what, expected) = if want {
+        ("missing from the list", "every listed id among the items")
+    } else {
+        (
+            "listed, though it must not be",
+            "none of the listed ids among the items",
+        )
+    };
+    Findings::broken(
+        Finding::new(label, format!("{} of {} id(s) {what}", wrong.len(), list.len()))
+            .expected(expected)
+            .actual(format!("{} in a list of {} item(s)", short_list(&wrong), items.len())),
+    )
+}

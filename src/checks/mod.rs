@@ -5,6 +5,7 @@
 //! checked (ERROR).
 
 mod body;
+pub mod content_type;
 mod cross;
 mod items;
 mod links;
@@ -125,6 +126,8 @@ pub async fn run(check: &Check, subject: &Subject<'_>, net: &Net<'_>) -> Finding
         Check::SameIdsAs(c) => cross::same_ids_as(c, subject, net).await,
         Check::AgreesWith(c) => cross::agrees_with(c, subject, net).await,
         Check::DisjointFromCatalogue(o) => oracle::disjoint_from_catalogue(o, subject),
+        Check::HasIds(ids) => items::id_presence(ids, true, subject),
+        Check::LacksIds(ids) => items::id_presence(ids, false, subject),
     }
 }
 

@@ -98,7 +98,7 @@ pub fn walk_properties(
         WalkEnd::CycleUrl { .. } | WalkEnd::CycleMarker { .. } => out
             .broken
             .push(Finding::new("walk: no cycle", walk.describe_end()).expected("every next link leads to a new page")),
-        WalkEnd::TooManyBytes { .. } | WalkEnd::TooManyItems { .. } => {
+        WalkEnd::TooManyBytes { .. } | WalkEnd::TooManyItems { .. } | WalkEnd::Memory { .. } => {
             out.errors.push(Finding::new("walk", walk.describe_end()))
         }
         WalkEnd::NoProgress { .. } => out.broken.push(

@@ -14,14 +14,14 @@ pub fn baseline(args: &BaselineArgs) -> u8 {
     let text = match std::fs::read_to_string(&args.from) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("{}:1:1: cannot read results: {e}", args.from.display());
+            crate::errln!("{}:1:1: cannot read results: {e}", args.from.display());
             return exit_codes::BAD_INPUT;
         }
     };
     let doc: serde_json::Value = match serde_json::from_str(&text) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!(
+            crate::errln!(
                 "{}:{}:{}: not a results file: {e}",
                 args.from.display(),
                 e.line(),
@@ -31,7 +31,7 @@ pub fn baseline(args: &BaselineArgs) -> u8 {
         }
     };
     let Some(cases) = doc.get("cases").and_then(|c| c.as_array()) else {
-        eprintln!(
+        crate::errln!(
             "{}:1:1: not a results file written by `imgconform run --json` (no `cases`)",
             args.from.display()
         );

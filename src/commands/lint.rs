@@ -7,11 +7,11 @@ pub fn lint(input: &InputArgs) -> u8 {
     match super::load_or_report(input) {
         Ok(suite) => {
             let schemas = suite.schemas.names().count();
-            println!(
-                "ok: {} case(s) in {} profile(s), {schemas} schema(s)",
+            super::emit(&format!(
+                "ok: {} case(s) in {} profile(s), {schemas} schema(s)\n",
                 suite.cases.len(),
                 suite.profiles.len()
-            );
+            ));
             exit_codes::SUCCESS
         }
         Err(code) => code,

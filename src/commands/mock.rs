@@ -38,7 +38,7 @@ pub fn mock(args: &MockArgs) -> u8 {
     match rt.block_on(mock::serve(config, args.listen)) {
         Ok(()) => exit_codes::SUCCESS,
         Err(e) => {
-            eprintln!("imgconform mock: {e:#}");
+            crate::errln!("imgconform mock: {e:#}");
             exit_codes::TOOL_FAILED
         }
     }

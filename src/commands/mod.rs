@@ -1,11 +1,13 @@
 //! One module per subcommand; each returns the process exit code.
 
 pub mod baseline;
+pub mod cleanup;
 pub mod coverage;
 pub mod lint;
 pub mod mock;
 pub mod run;
 pub mod selfcheck;
+pub mod shell;
 
 use crate::cli::InputArgs;
 use crate::exit_codes;
@@ -23,7 +25,7 @@ pub(crate) fn load_options(input: &InputArgs) -> LoadOptions {
 /// Loads the suite or prints every problem (`file:line:column: …`) to stderr.
 pub(crate) fn load_or_report(input: &InputArgs) -> Result<Suite, u8> {
     crate::loader::load(&load_options(input)).map_err(|diags| {
-        eprintln!("{diags}");
+        crate::errln!("{diags}");
         exit_codes::BAD_INPUT
     })
 }
@@ -43,7 +45,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, u8> {
         .enable_all()
         .build()
         .map_err(|e| {
-            eprintln!("imgconform: cannot start the async runtime: {e}");
+            crate::errln!("imgconform: cannot start the async runtime: {e}");
             exit_codes::TOOL_FAILED
         })
 }
@@ -55,8 +57,12 @@ pub(crate) fn emit_report<T: serde::Serialize>(
     text: impl FnOnce() -> String,
 ) -> Result<(), u8> {
     if format == "json" {
-        let json = serde_json::to_string_pretty(report).map_err(|e| {
-            eprintln!("imgconform: {e}");
+        let value = serde_json::to_value(report).map_err(|e| {
+            crate::errln!("imgconform: {e}");
+            exit_codes::TOOL_FAILED
+        })?;
+        let json = serde_json::to_string_pretty(&crate::report::versioned(value)).map_err(|e| {
+            crate::errln!("imgconform: {e}");
             exit_codes::TOOL_FAILED
         })?;
         emit(&format!("{json}\n"));

@@ -16,7 +16,7 @@ pub fn selfcheck(args: &SelfcheckArgs) -> u8 {
     let report = match rt.block_on(selfcheck::selfcheck(suite)) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("imgconform selfcheck: {e:#}");
+            crate::errln!("imgconform selfcheck: {e:#}");
             return exit_codes::TOOL_FAILED;
         }
     };

@@ -148,8 +148,15 @@ pub fn search_path(file: &str, env_override: Option<PathBuf>) -> Vec<PathBuf> {
 }
 
 fn read_yaml(path: &Path) -> Result<Value, ConfigError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        // Where the first byte that is not UTF-8 is, as a line and column.
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&valid[start..]).chars().count() + 1;
+        ConfigError(format!("{}:{line}:{column}: not UTF-8 text", path.display()))
+    })?;
     serde_saphyr::from_str::<Value>(&text).map_err(|e| {
         let at = e
             .location()
@@ -175,11 +182,16 @@ fn merge(base: &mut Value, over: &Value) {
     }
 }
 
-/// The named cloud from the first clouds.yaml found, with secure.yaml merged over it.
-pub fn load_cloud(name: &str, clouds_file: Option<PathBuf>) -> Result<CloudConfig, ConfigError> {
-    let path = search_path("clouds.yaml", clouds_file.clone())
+/// The clouds.yaml a named cloud is read from: the first found on openstacksdk's path.
+pub fn find_clouds_yaml(clouds_file: Option<PathBuf>) -> Option<PathBuf> {
+    search_path("clouds.yaml", clouds_file)
         .into_iter()
         .find(|p| p.is_file())
+}
+
+/// The named cloud from the first clouds.yaml found, with secure.yaml merged over it.
+pub fn load_cloud(name: &str, clouds_file: Option<PathBuf>) -> Result<CloudConfig, ConfigError> {
+    let path = find_clouds_yaml(clouds_file.clone())
         .ok_or_else(|| ConfigError(format!("cloud `{name}`: no clouds.yaml found (looked in ./, ~/.config/openstack/, /etc/openstack/ and OS_CLIENT_CONFIG_FILE)")))?;
     let mut doc = read_yaml(&path)?;
     let secure_override = clouds_file.and_then(|p| p.parent().map(|d| d.join("secure.yaml")));

@@ -5,5 +5,5 @@
 mod cloud;
 mod keystone;
 
-pub use cloud::{CloudConfig, ConfigError, load_cloud};
+pub use cloud::{CloudConfig, ConfigError, find_clouds_yaml, load_cloud};
 pub use keystone::{CatalogueEntry, IdentityFacts, Session, authenticate, http_client, introspect};

@@ -1,6 +1,13 @@
 //! The request executor: every request has a timeout, every body a size cap, no redirect is
 //! followed (a redirect could carry the token to another host), and every exchange can be
-//! shown as a runnable curl command without the token.
+//! shown as a runnable curl command without the token. A server may close an idle keep-alive
+//! connection at the instant it is reused (gunicorn does after 2 s); an idempotent request
+//! that loses its connection before any answer begins is sent once more on a new one, as
+//! RFC 9110 §9.2.2 allows, and the evidence says so.
+
+mod write;
+
+pub use write::WriteRequest;
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +27,8 @@ pub struct HttpLimits {
     pub timeout: Duration,
     pub max_body: usize,
     pub tls: TlsOptions,
+    /// The bytes of bodies the whole process may hold at once (shared by every clone).
+    pub memory: super::memory::BodyBudget,
 }
 
 /// TLS beyond the system roots: a CA bundle, a client certificate, or no verification at all.
@@ -66,6 +75,7 @@ impl Default for HttpLimits {
             timeout: Duration::from_secs(30),
             max_body: 16 * 1024 * 1024,
             tls: TlsOptions::default(),
+            memory: super::memory::BodyBudget::default(),
         }
     }
 }
@@ -120,7 +130,10 @@ fn shell_quote(s: &str) -> String {
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    /// Shared by every copy of the answer (the request-sharing cache, a walk's pages).
+    pub body: bytes::Bytes,
+    /// The body's bytes in the run's memory budget, given back when the last copy is dropped.
+    pub hold: Option<std::sync::Arc<super::memory::Hold>>,
 }
 
 impl Response {
@@ -151,6 +164,9 @@ pub enum TransportError {
         cap: usize,
     },
     Connect(String),
+    /// The connection closed (or was reset) after the request went out and before any answer
+    /// began: most often an idle keep-alive connection the server closed as it was reused.
+    Closed(String),
     Other(String),
     /// `--max-requests` is used up.
     Budget(usize),
@@ -158,6 +174,10 @@ pub enum TransportError {
     Throttled {
         status: u16,
         attempts: u32,
+    },
+    /// The run's memory budget for bodies (`--max-body-memory`) stayed used up.
+    Memory {
+        cap: usize,
     },
 }
 
@@ -167,8 +187,13 @@ impl std::fmt::Display for TransportError {
             TransportError::Timeout(d) => write!(f, "no complete answer within {} s (timeout)", d.as_secs_f64()),
             TransportError::BodyTooLarge { cap } => write!(f, "the body exceeds the {cap}-byte cap; reading stopped"),
             TransportError::Connect(e) => write!(f, "could not connect: {e}"),
+            TransportError::Closed(e) => write!(f, "the connection closed before any answer: {e}"),
             TransportError::Other(e) => write!(f, "transport error: {e}"),
             TransportError::Budget(n) => write!(f, "the request budget (--max-requests {n}) is used up"),
+            TransportError::Memory { cap } => write!(
+                f,
+                "the run's memory for bodies (--max-body-memory {cap}) is held by other answers; this one was not read (a limit of the suite, not the server's fault: raise it or lower --concurrency)"
+            ),
             TransportError::Throttled { status, attempts } => {
                 write!(
                     f,
@@ -179,14 +204,18 @@ impl std::fmt::Display for TransportError {
     }
 }
 
-/// A 429 or 503 answer that was retried.
+/// A 429 or 503 answer that was retried, or a connection that closed before any answer.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Retry {
+    /// The throttled answer's status; 0 when no answer came (see `closed`).
     pub status: u16,
     /// The `Retry-After` header as sent, if any.
     pub retry_after: Option<String>,
     /// How long the client waited before trying again.
     pub waited_ms: u128,
+    /// Why no answer came, when the connection closed first (retried at once, once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -207,13 +236,16 @@ impl Exchange {
     }
 }
 
+/// One question's answer, filled by the first case that asks it.
+type Cell = std::sync::Arc<tokio::sync::OnceCell<Exchange>>;
+
 /// Answers of GETs shared within a run: one cell per question, so that cases asking the same
 /// at once wait for one request. Only answers worth keeping stay: small bodies (pages of a
 /// large catalogue are not kept, a run's memory is bounded), never a transport error.
 #[derive(Default)]
 struct Shared {
     /// Each question's cell, and whether its body is counted in `bytes`.
-    cells: std::sync::Mutex<std::collections::HashMap<String, (std::sync::Arc<tokio::sync::OnceCell<Exchange>>, bool)>>,
+    cells: std::sync::Mutex<std::collections::HashMap<String, (Cell, bool)>>,
     bytes: std::sync::atomic::AtomicUsize,
 }
 
@@ -223,7 +255,7 @@ impl Shared {
     /// …and all kept bodies together at most this.
     const MAX_TOTAL: usize = 16 * 1024 * 1024;
 
-    fn cell(&self, key: &str) -> std::sync::Arc<tokio::sync::OnceCell<Exchange>> {
+    fn cell(&self, key: &str) -> Cell {
         let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
         cells.entry(key.to_string()).or_default().0.clone()
     }
@@ -269,6 +301,9 @@ pub struct HttpClient {
     shared: std::sync::Arc<Shared>,
     /// Requests sent through this client (every attempt counts).
     sent: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// The origins of the configured endpoints: a credential is sent nowhere else (empty: no
+    /// pinning, for tests that build a client by hand).
+    origins: std::sync::Arc<Vec<url::Origin>>,
 }
 
 impl HttpClient {
@@ -300,7 +335,16 @@ impl HttpClient {
             events: None,
             sent: std::sync::Arc::default(),
             shared: std::sync::Arc::default(),
+            origins: std::sync::Arc::default(),
         })
+    }
+
+    /// Pins credentials to the origins of `endpoints`: a request elsewhere is refused before
+    /// it is sent, whatever built its URL (links are resolved on the endpoint's origin already;
+    /// this is the rule's last line).
+    pub fn with_origins<'u>(mut self, endpoints: impl IntoIterator<Item = &'u Url>) -> Self {
+        self.origins = std::sync::Arc::new(endpoints.into_iter().map(Url::origin).collect());
+        self
     }
 
     /// Reports every request and answer to `sink`.
@@ -355,13 +399,17 @@ impl HttpClient {
     }
 
     /// Sends the request within the run's politeness limits; a 429 or 503 is retried after its
-    /// `Retry-After` (bounded), and one that never clears is an error, not an answer.
+    /// `Retry-After` (bounded), and one that never clears is an error, not an answer. An
+    /// idempotent request whose connection closed before any answer is sent once more.
     pub async fn send_fresh(&self, request: RequestSpec) -> Exchange {
         let started = Instant::now();
         let polite = &self.politeness;
         let mut retries = Vec::new();
+        // Requests outside a case (sign-in, pre-flight) go before any case's.
+        let priority = crate::events::current_case().map_or(u32::MAX, |c| c.priority);
+        let mut resent = false;
         let result = loop {
-            let permit = match polite.admit().await {
+            let permit = match polite.admit(priority).await {
                 Ok(p) => p,
                 Err(spent) => break Err(TransportError::Budget(spent.0)),
             };
@@ -372,6 +420,19 @@ impl HttpClient {
                 .unwrap_or(Err(TransportError::Timeout(self.limits.timeout)));
             drop(permit);
             self.answered_event(info, &result, attempt_started.elapsed());
+            if let Err(TransportError::Closed(why)) = &result
+                && !resent
+                && request.method != Method::Patch
+            {
+                resent = true;
+                retries.push(Retry {
+                    status: 0,
+                    retry_after: None,
+                    waited_ms: 0,
+                    closed: Some(why.clone()),
+                });
+                continue;
+            }
             let throttled = matches!(&result, Ok(r) if r.status == 429 || r.status == 503);
             if !throttled {
                 break result;
@@ -395,6 +456,7 @@ impl HttpClient {
                 status,
                 retry_after: header,
                 waited_ms: wait.as_millis(),
+                closed: None,
             });
         };
         Exchange {
@@ -436,6 +498,12 @@ impl HttpClient {
     }
 
     async fn send_inner(&self, request: &RequestSpec) -> Result<Response, TransportError> {
+        if !self.origins.is_empty() && !self.origins.contains(&request.url.origin()) {
+            return Err(TransportError::Other(format!(
+                "{} is not on the origin of a configured endpoint; not sent (credentials go to the configured endpoints only)",
+                request.url.origin().ascii_serialization()
+            )));
+        }
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
             .map_err(|e| TransportError::Other(e.to_string()))?;
         let mut builder = self.inner.request(method, request.url.clone());
@@ -464,6 +532,12 @@ impl HttpClient {
             Auth::None => {}
         }
         let resp = builder.send().await.map_err(|e| classify(&e, self.limits.timeout))?;
+        self.read_response(resp).await
+    }
+
+    /// An answer's status, headers and body, the body read within `--max-body` and the run's
+    /// memory for bodies (every request of the run, reads and writes, is read here).
+    async fn read_response(&self, resp: reqwest::Response) -> Result<Response, TransportError> {
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -479,15 +553,25 @@ impl HttpClient {
         if resp.content_length().is_some_and(|n| n > cap as u64) {
             return Err(TransportError::BodyTooLarge { cap });
         }
+        // Every byte read is taken from the run's memory budget first.
+        let mut hold = self.limits.memory.hold();
         let mut body = Vec::new();
         let mut resp = resp;
         while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, self.limits.timeout))? {
             if body.len() + chunk.len() > cap {
                 return Err(TransportError::BodyTooLarge { cap });
             }
+            hold.grow(chunk.len())
+                .await
+                .map_err(|e| TransportError::Memory { cap: e.cap })?;
             body.extend_from_slice(&chunk);
         }
-        Ok(Response { status, headers, body })
+        Ok(Response {
+            status,
+            headers,
+            body: body.into(),
+            hold: Some(std::sync::Arc::new(hold)),
+        })
     }
 }
 
@@ -498,6 +582,9 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> TransportError {
         TransportError::Timeout(timeout)
     } else if e.is_connect() {
         TransportError::Connect(error_chain(e))
+    } else if e.is_request() {
+        // Failed while sending or awaiting the answer's head; body errors are `is_body`.
+        TransportError::Closed(error_chain(e))
     } else {
         TransportError::Other(error_chain(e))
     }
@@ -517,6 +604,24 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn no_request_leaves_the_configured_origins() {
+        // A listener that counts connections: the request to it must never be sent.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let elsewhere = Url::parse(&format!("http://{}/v2/images", listener.local_addr().unwrap())).unwrap();
+        let endpoint = Url::parse("http://127.0.0.1:9/image").unwrap();
+        let client = HttpClient::new(HttpLimits::default(), Some(Secret::new("pinned-token")))
+            .unwrap()
+            .with_origins([&endpoint]);
+        let x = client.send(RequestSpec::get(elsewhere)).await;
+        let Err(TransportError::Other(why)) = &x.result else {
+            panic!("{:?}", x.result)
+        };
+        assert!(why.contains("not on the origin of a configured endpoint"), "{why}");
+        let accepted = tokio::time::timeout(Duration::from_millis(50), listener.accept()).await;
+        assert!(accepted.is_err(), "a connection reached the other origin");
+    }
 
     #[test]
     fn curl_shows_the_token_as_a_variable() {

@@ -133,6 +133,7 @@ impl Discovery {
             Arc::new(Walk {
                 pages: Vec::new(),
                 end: super::WalkEnd::Stopped(format!("bad list URL under {endpoint}")),
+                memory: None,
             })
         })?;
         let walker = Walker {

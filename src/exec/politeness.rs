@@ -4,8 +4,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
+use tokio::sync::Mutex;
 use tokio::time::Instant;
+
+use super::priority::{PriorityGate, Slot};
 
 #[derive(Clone, Debug)]
 pub struct PolitenessConfig {
@@ -35,7 +37,7 @@ impl Default for PolitenessConfig {
 
 pub struct Politeness {
     pub config: PolitenessConfig,
-    in_flight: Semaphore,
+    in_flight: PriorityGate,
     next_slot: Mutex<Instant>,
     sent: AtomicUsize,
 }
@@ -47,7 +49,7 @@ pub struct BudgetSpent(pub usize);
 impl Politeness {
     pub fn new(config: PolitenessConfig) -> Self {
         Politeness {
-            in_flight: Semaphore::new(config.concurrency.max(1)),
+            in_flight: PriorityGate::new(config.concurrency),
             next_slot: Mutex::new(Instant::now()),
             sent: AtomicUsize::new(0),
             config,
@@ -60,13 +62,22 @@ impl Politeness {
             .is_some_and(|max| self.sent.load(Ordering::SeqCst) >= max)
     }
 
-    /// Waits for a slot (budget, rate, concurrency) and holds it while the request runs.
-    pub async fn admit(&self) -> Result<SemaphorePermit<'_>, BudgetSpent> {
+    /// Waits for a slot (budget, rate, concurrency) and holds it while the request runs; a
+    /// request of a higher `priority` (a longer chain ahead of its case) gets a slot first.
+    pub async fn admit(&self, priority: u32) -> Result<Slot, BudgetSpent> {
         if let Some(max) = self.config.max_requests
             && self.sent.fetch_add(1, Ordering::SeqCst) >= max
         {
             return Err(BudgetSpent(max));
         }
+        self.wait_for_rate().await;
+        Ok(self.in_flight.acquire(priority).await)
+    }
+}
+
+impl Politeness {
+    /// Waits for the request's turn under `--rate`, if one is set.
+    async fn wait_for_rate(&self) {
         if let Some(rate) = self.config.rate.filter(|r| *r > 0.0) {
             let wait_until = {
                 let mut next = self.next_slot.lock().await;
@@ -77,8 +88,15 @@ impl Politeness {
             };
             tokio::time::sleep_until(wait_until).await;
         }
-        // The semaphore is never closed.
-        Ok(self.in_flight.acquire().await.expect("the semaphore is never closed"))
+    }
+
+    /// Waits for a slot (rate, concurrency) that the request budget never refuses: for removing
+    /// what the run created (see `WriteRequest::budgeted`). It still counts as sent.
+    pub async fn admit_unbudgeted(&self) -> Slot {
+        self.sent.fetch_add(1, Ordering::SeqCst);
+        self.wait_for_rate().await;
+        // Removing what the run created goes before every case's request.
+        self.in_flight.acquire(u32::MAX).await
     }
 }
 
@@ -118,9 +136,9 @@ mod tests {
             max_requests: Some(2),
             ..Default::default()
         });
-        assert!(p.admit().await.is_ok());
-        assert!(p.admit().await.is_ok());
-        assert!(p.admit().await.is_err());
+        assert!(p.admit(0).await.is_ok());
+        assert!(p.admit(0).await.is_ok());
+        assert!(p.admit(0).await.is_err());
         assert!(p.budget_spent());
     }
 }

@@ -54,7 +54,7 @@ impl Renewal {
                 *token.write().unwrap_or_else(|p| p.into_inner()) = Some(new);
                 *self.expires_at.write().unwrap_or_else(|p| p.into_inner()) = expires;
             }
-            Err(e) => eprintln!("imgconform: renewing the token failed: {}", self.redactor.redact(&e)),
+            Err(e) => crate::errln!("imgconform: renewing the token failed: {}", self.redactor.redact(&e)),
         }
     }
 }

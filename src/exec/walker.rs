@@ -62,12 +62,17 @@ pub enum WalkEnd {
     NoProgress { items: usize },
     /// A streaming walk read more items than the run keeps.
     TooManyItems { cap: usize },
+    /// The run's memory budget for bodies (`--max-body-memory`) could not hold another page.
+    Memory { cap: usize },
 }
 
 #[derive(Debug, Clone)]
 pub struct Walk {
     pub pages: Vec<Page>,
     pub end: WalkEnd,
+    /// What the kept pages' items weigh in the run's memory budget (their bodies' sizes),
+    /// given back when the walk is dropped.
+    pub memory: Option<std::sync::Arc<super::memory::Hold>>,
 }
 
 impl Walk {
@@ -90,10 +95,8 @@ impl Walk {
             .map(|p| PageTrace {
                 window: None,
                 url: p.exchange.request.url.to_string(),
-                status: match &p.exchange.result {
-                    Ok(r) => r.status.to_string(),
-                    Err(e) => format!("error: {e}"),
-                },
+                status: p.exchange.result.as_ref().ok().map(|r| r.status),
+                error: p.exchange.result.as_ref().err().map(ToString::to_string),
                 count: p.count,
                 first_id: p.first_id.clone(),
                 last_id: p.last_id.clone(),
@@ -131,6 +134,10 @@ impl Walk {
                 self.pages.len()
             ),
             WalkEnd::TooManyItems { cap } => format!("the list holds more than {cap} items (--max-catalogue); stopped"),
+            WalkEnd::Memory { cap } => format!(
+                "the run's memory for bodies (--max-body-memory {cap}) could not hold page {}; stopped (a limit of the suite, not the server's fault: raise it or lower --test-threads)",
+                self.pages.len() + 1
+            ),
         }
     }
 }
@@ -199,7 +206,14 @@ impl Walker<'_> {
         let mut bytes = 0usize;
         let mut items_seen = 0usize;
         let mut request = first.clone();
-        let finish = |pages: Vec<Page>, end: WalkEnd| Walk { pages, end };
+        // The items a walk keeps weigh about what their bodies did: that much stays taken from
+        // the run's memory budget while the walk lives.
+        let mut kept = self.client.limits().memory.hold();
+        let finish = |pages: Vec<Page>, end: WalkEnd, kept: super::memory::Hold| Walk {
+            pages,
+            end,
+            memory: Some(std::sync::Arc::new(kept)),
+        };
         loop {
             let page_no = pages.len() + 1;
             seen_urls.insert(request.url.to_string(), page_no);
@@ -224,20 +238,20 @@ impl Walker<'_> {
                 Err(e) => {
                     let end = WalkEnd::Transport(e.clone());
                     pages.push(page);
-                    return finish(pages, end);
+                    return finish(pages, end, kept);
                 }
             };
             bytes += response.body.len();
             if !(200..300).contains(&response.status) {
                 let end = WalkEnd::Stopped(format!("status {}", response.status));
                 pages.push(page);
-                return finish(pages, end);
+                return finish(pages, end, kept);
             }
             let body = match response.json() {
                 Ok(b) => b,
                 Err(e) => {
                     pages.push(page);
-                    return finish(pages, WalkEnd::Stopped(e));
+                    return finish(pages, WalkEnd::Stopped(e), kept);
                 }
             };
             if let Some(v) = self.validator {
@@ -251,12 +265,18 @@ impl Walker<'_> {
                 page.body = Some(body);
                 pages.push(page);
                 let why = format!("the body has no item array at `{}`", self.profile.items);
-                return finish(pages, WalkEnd::Stopped(why));
+                return finish(pages, WalkEnd::Stopped(why), kept);
             };
             page.count = items.len();
             page.first_id = items.first().and_then(|i| id_of(i, &self.profile.id));
             page.last_id = items.last().and_then(|i| id_of(i, &self.profile.id));
             items_seen += items.len();
+            if matches!(mode, Items::Keep)
+                && let Err(e) = kept.grow(response.body.len()).await
+            {
+                pages.push(page);
+                return finish(pages, WalkEnd::Memory { cap: e.cap }, kept);
+            }
             match &mut mode {
                 Items::Keep => page.items = items.clone(),
                 Items::Stream { consumer, .. } => consumer(items),
@@ -270,19 +290,19 @@ impl Walker<'_> {
                 Ok(n) => n,
                 Err(why) => {
                     pages.push(page);
-                    return finish(pages, WalkEnd::Stopped(why));
+                    return finish(pages, WalkEnd::Stopped(why), kept);
                 }
             };
             page.next_raw = next_raw.clone();
             let Some(raw) = next_raw else {
                 pages.push(page);
-                return finish(pages, WalkEnd::Finished);
+                return finish(pages, WalkEnd::Finished, kept);
             };
             let next_url = match resolve_link(self.endpoint, &raw) {
                 Ok(u) => u,
                 Err(why) => {
                     pages.push(page);
-                    return finish(pages, WalkEnd::Stopped(format!("bad next link: {why}")));
+                    return finish(pages, WalkEnd::Stopped(format!("bad next link: {why}")), kept);
                 }
             };
             page.next = Some(next_url.clone());
@@ -292,7 +312,8 @@ impl Walker<'_> {
             {
                 prev.body = None;
                 if let Ok(r) = &mut prev.exchange.result {
-                    r.body = Vec::new();
+                    r.body = bytes::Bytes::new();
+                    r.hold = None;
                 }
             }
             pages.push(page);
@@ -303,7 +324,7 @@ impl Walker<'_> {
                     first_page,
                     again_page: page_no,
                 };
-                return finish(pages, end);
+                return finish(pages, end, kept);
             }
             if let Some(marker) = next_url
                 .query_pairs()
@@ -316,7 +337,7 @@ impl Walker<'_> {
                         first_page,
                         again_page: page_no,
                     };
-                    return finish(pages, end);
+                    return finish(pages, end, kept);
                 }
                 seen_markers.insert(marker, page_no);
             }
@@ -325,20 +346,22 @@ impl Walker<'_> {
                     let end = WalkEnd::Budget {
                         max_pages: self.max_pages,
                     };
-                    return finish(pages, end);
+                    return finish(pages, end, kept);
                 }
-                Items::Keep if bytes > max_bytes => return finish(pages, WalkEnd::TooManyBytes { cap: max_bytes }),
+                Items::Keep if bytes > max_bytes => {
+                    return finish(pages, WalkEnd::TooManyBytes { cap: max_bytes }, kept);
+                }
                 Items::Keep | Items::Stream { .. } if pages.len() >= self.max_pages && streaming => {
                     let end = WalkEnd::Budget {
                         max_pages: self.max_pages,
                     };
-                    return finish(pages, end);
+                    return finish(pages, end, kept);
                 }
                 Items::Stream { max_items, .. } if items_seen > *max_items => {
-                    return finish(pages, WalkEnd::TooManyItems { cap: *max_items });
+                    return finish(pages, WalkEnd::TooManyItems { cap: *max_items }, kept);
                 }
                 Items::Stream { .. } if pages.len() > items_seen + PROGRESS_MARGIN => {
-                    return finish(pages, WalkEnd::NoProgress { items: items_seen });
+                    return finish(pages, WalkEnd::NoProgress { items: items_seen }, kept);
                 }
                 Items::Keep | Items::Stream { .. } => {}
             }

@@ -16,6 +16,9 @@ pub struct SourceFile {
     pub text: String,
 }
 
+/// The folder of `schemas/` that is not loaded (see `Sources::gather`).
+pub const REPORT_SCHEMAS: &str = "report/";
+
 /// Files keyed by their path relative to the root, so a later source can override an earlier.
 pub type SourceSet = BTreeMap<String, SourceFile>;
 
@@ -66,6 +69,9 @@ impl Sources {
         for dir in options.schemas_dir.iter().chain(&options.add_schemas) {
             read_dir(dir, &mut sources.schemas)?;
         }
+        // `schemas/report/` holds the schemas of the tool's own JSON output, not of an API:
+        // never a profile schema, also when the source tree's schemas/ is given as a DIR.
+        sources.schemas.retain(|rel, _| !rel.starts_with(REPORT_SCHEMAS));
         Ok(sources)
     }
 }

@@ -6,6 +6,7 @@
 
 mod embedded;
 mod files;
+mod fixtures;
 mod parse;
 mod schemas;
 mod validate;
@@ -17,7 +18,7 @@ pub use validate::{ProblemAt, RequirementProblem, quote_found, requirement_probl
 
 use std::collections::BTreeMap;
 
-use crate::model::{Case, Document, EndpointKind, Profile, Requirement};
+use crate::model::{Case, Document, EndpointKind, FixtureSet, Profile, Requirement};
 use crate::source::{Diagnostics, Pos};
 
 /// Where to read cases and schemas from, beyond (or instead of) the embedded ones.
@@ -70,6 +71,8 @@ pub struct Suite {
     /// The seed documents (title and short name), by file name: every document a profile
     /// names is here. `model::cite(&suite.documents, file, section)` renders a reference.
     pub documents: BTreeMap<String, Document>,
+    /// The fixture sets a provisioning run creates, by profile (`cases/<profile>/fixtures.yaml`).
+    pub fixtures: BTreeMap<String, FixtureSet>,
 }
 
 /// Only the endpoint kinds (for the command line's per-kind flags, before anything else loads).
@@ -104,9 +107,12 @@ pub fn load(options: &LoadOptions) -> Result<Suite, Diagnostics> {
     validate::endpoints(&endpoints, &profiles, &mut diags);
     let documents = validate::documents(parse::documents(&sources.cases), &profiles, &sources.cases, &mut diags);
     validate::filters(&profiles, &sources.cases, &mut diags);
+    validate::content_types(&profiles, &sources.cases, &mut diags);
     let endpoints: BTreeMap<String, EndpointKind> = endpoints.into_iter().map(|(k, (e, _, _))| (k, e)).collect();
     let profiles: BTreeMap<String, Profile> = profiles.into_iter().map(|(k, (p, _, _))| (k, p)).collect();
+    let fixtures = fixtures::parse(&sources.cases, &profiles, &endpoints, &mut diags);
     let cases = parse::cases(&sources.cases, &mut diags);
+    fixtures::cases(&cases, &fixtures, &mut diags);
     let requirements = parse::requirements(&sources.cases, &mut diags);
     let requirements = validate::requirements(requirements, &profiles, &mut diags);
     validate::suite(&cases, &profiles, &endpoints, &schemas, &requirements, &mut diags);
@@ -122,6 +128,7 @@ pub fn load(options: &LoadOptions) -> Result<Suite, Diagnostics> {
             schemas,
             requirements,
             documents,
+            fixtures,
         })
     } else {
         diags.sort();

@@ -144,6 +144,10 @@ pub(crate) fn is_endpoint_file(rel: &str) -> bool {
     rel.rsplit('/').next() == Some("endpoint.yaml")
 }
 
+pub(crate) fn is_fixture_file(rel: &str) -> bool {
+    rel.rsplit('/').next() == Some("fixtures.yaml")
+}
+
 fn is_requirement_file(rel: &str) -> bool {
     rel.starts_with("requirements/")
 }
@@ -256,10 +260,12 @@ pub fn endpoints(files: &SourceSet, diags: &mut Diagnostics) -> BTreeMap<String,
 
 pub fn cases(files: &SourceSet, diags: &mut Diagnostics) -> Vec<LoadedCase> {
     let mut out = Vec::new();
-    for file in files
-        .values()
-        .filter(|f| !is_profile_file(&f.rel) && !is_endpoint_file(&f.rel) && !is_requirement_file(&f.rel))
-    {
+    for file in files.values().filter(|f| {
+        !is_profile_file(&f.rel)
+            && !is_endpoint_file(&f.rel)
+            && !is_requirement_file(&f.rel)
+            && !is_fixture_file(&f.rel)
+    }) {
         match parse_file::<CaseFile>(file) {
             Ok(cf) => {
                 if cf.cases.is_empty() {

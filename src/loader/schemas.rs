@@ -135,19 +135,41 @@ pub fn compile(files: &SourceSet, diags: &mut Diagnostics) -> SchemaSet {
         ok
     });
 
-    let registry = jsonschema::Registry::new()
-        .extend(
-            docs.iter()
-                .map(|(rel, _, v)| (format!("{SCHEMA_BASE_URI}{rel}"), v.clone())),
-        )
-        .and_then(|b| b.prepare());
-    let registry = match registry {
-        Ok(r) => r,
-        Err(e) => {
+    let prepare = |docs: &[(&str, &str, serde_json::Value)]| {
+        jsonschema::Registry::new()
+            .extend(
+                docs.iter()
+                    .map(|(rel, _, v)| (format!("{SCHEMA_BASE_URI}{rel}"), v.clone())),
+            )
+            .and_then(|b| b.prepare())
+    };
+    // One document the registry refuses (an unknown `$schema`) would take every schema down
+    // with it: find it by leaving each out in turn, report it at its own file, and go on
+    // without it, so that its cases fold under that one cause.
+    let registry = loop {
+        let e = match prepare(&docs) {
+            Ok(r) => break r,
+            Err(e) => e,
+        };
+        let culprit = (0..docs.len()).find(|&i| {
+            let mut rest = docs.clone();
+            rest.remove(i);
+            prepare(&rest).is_ok()
+        });
+        let Some(i) = culprit else {
             let file = docs.first().map(|d| d.1).unwrap_or("schemas/");
             diags.push(Diagnostic::new(file, Pos::new(1, 1), format!("schema registry: {e}")).kind(DiagKind::Schema));
             return set;
-        }
+        };
+        let (rel, display, doc) = docs.remove(i);
+        let text = files.get(rel).map(|f| f.text.as_str()).unwrap_or("");
+        let pointer = if doc.get("$schema").is_some() { "/$schema" } else { "" };
+        let pos = locate_json_pointer(text, pointer).unwrap_or(Pos::new(1, 1));
+        diags
+            .push(Diagnostic::new(display, pos, format!("the schema registry refuses it: {e}")).kind(DiagKind::Schema));
+        let name = schema_name(rel);
+        set.broken
+            .insert(name.clone(), format!("the schema `{name}`, which the registry refuses"));
     };
 
     for (rel, display, doc) in &docs {

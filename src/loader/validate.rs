@@ -327,6 +327,69 @@ pub fn filters(profiles: &BTreeMap<String, (Profile, String, Pos)>, files: &Sour
     }
 }
 
+/// Checks each profile's `json_content_types`: at least one type, and a MUST cites one of the
+/// profile's documents with a section and a quote (a lower level says why in a `note`).
+pub fn content_types(profiles: &BTreeMap<String, (Profile, String, Pos)>, files: &SourceSet, diags: &mut Diagnostics) {
+    for (name, (p, file, pos)) in profiles {
+        let Some(ct) = &p.json_content_types else { continue };
+        let (at, len) = find_in(files, file, "json_content_types", 1).unwrap_or((*pos, 1));
+        let mut err = |kind: DiagKind, field: &str, msg: String| {
+            diags.push(
+                Diagnostic::new(file, at, msg)
+                    .kind(kind)
+                    .len(len)
+                    .at_key(format!("profile.json_content_types{field}")),
+            );
+        };
+        if ct.types.iter().all(|t| t.trim().is_empty()) {
+            err(
+                DiagKind::Rule,
+                ".types",
+                format!("profile `{name}`: `json_content_types.types` names no media type"),
+            );
+        }
+        for t in &ct.types {
+            if t.contains(';') || !t.contains('/') {
+                err(
+                    DiagKind::Rule,
+                    ".types",
+                    format!("profile `{name}`: `{t}` is not a media type like application/json (no parameters)"),
+                );
+            }
+        }
+        let cited =
+            ct.doc.is_some() && ct.section.is_some() && ct.quote.as_deref().is_some_and(|q| !q.trim().is_empty());
+        if ct.level == crate::model::Level::Must && !cited {
+            err(
+                DiagKind::Rule,
+                "",
+                format!(
+                    "profile `{name}`: a MUST media type needs `doc`, `section` and `quote` of the seed that shows it"
+                ),
+            );
+        }
+        if !cited && ct.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            err(
+                DiagKind::Rule,
+                ".note",
+                format!("profile `{name}`: without a seed to cite, `json_content_types` needs a `note` saying why"),
+            );
+        }
+        if let Some(doc) = &ct.doc
+            && !p.docs.contains(doc)
+        {
+            err(
+                DiagKind::Reference,
+                ".doc",
+                format!(
+                    "`{doc}` is not a document of profile `{name}` (its documents: {})",
+                    p.docs.join(", ")
+                ),
+            );
+        }
+    }
+}
+
 pub fn suite(
     cases: &[LoadedCase],
     profiles: &BTreeMap<String, Profile>,
@@ -430,10 +493,21 @@ pub fn suite(
         let with_tenant = profile
             .and_then(|p| kinds.get(&p.endpoint))
             .is_some_and(|k| k.tenant == TenantInPath::LastSegment);
+        // A fixture the case needs is bound as `fixture.NAME` (its fields are checked in
+        // `super::fixtures::case_refs`).
+        let fixture_vars: Vec<String> = c
+            .needs
+            .iter()
+            .filter_map(|n| match &n.value {
+                crate::model::Need::Fixtures(f) => Some(template::fixture_var(f)),
+                _ => None,
+            })
+            .collect();
         let mut vars: BTreeSet<&str> = template::BUILTINS
             .iter()
             .copied()
             .filter(|v| *v != "tenant_id" || with_tenant)
+            .chain(fixture_vars.iter().map(String::as_str))
             .collect();
         for (name, b) in &c.bind {
             let key = format!("bind.{name}");
@@ -629,6 +703,15 @@ fn check_template(cx: &mut Ctx, node: &Spanned<String>, key: &str, vars: &BTreeS
 fn unknown_refs<T>(cx: &mut Ctx, node: &Spanned<T>, key: &str, refs: &[template::Ref], vars: &BTreeSet<&str>) {
     for r in refs {
         if !vars.contains(r.var.as_str()) {
+            if let Some(name) = r.var.strip_prefix(template::FIXTURE_PREFIX) {
+                cx.at(
+                    DiagKind::Reference,
+                    node,
+                    key,
+                    format!("`{{{}}}` reads the fixture `{name}`, which the case does not need (add `needs: [fixtures: {name}]`)", r.var),
+                );
+                continue;
+            }
             let known: Vec<&str> = vars.iter().copied().collect();
             cx.at(
                 DiagKind::Reference,
@@ -751,6 +834,19 @@ fn check_check(
             }
         }
         Check::IdsUnique => {}
+        Check::HasIds(ids) | Check::LacksIds(ids) => {
+            if ids.is_empty() {
+                cx.at(
+                    DiagKind::Rule,
+                    check,
+                    &key,
+                    format!("`{}` needs at least one id", check.value.check.name()),
+                );
+            }
+            for (n, id) in ids.iter().enumerate() {
+                check_template(cx, id, &format!("{key}[{n}]"), vars);
+            }
+        }
         Check::Count(c) => {
             if !matches!(c.op, Op::Equals | Op::Lt | Op::Lte | Op::Gt | Op::Gte) {
                 cx.at(

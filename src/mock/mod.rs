@@ -65,11 +65,6 @@ pub const DEFAULT_IMAGES: usize = 40;
 /// positions are `u32`, and a larger one would only be a way to exhaust the machine.
 pub const MAX_IMAGES: usize = 1_000_000;
 
-/// clap's parser of a catalogue size: 0 to [`MAX_IMAGES`], anything else bad input (exit 2).
-pub fn images_value_parser() -> clap::builder::RangedU64ValueParser<usize> {
-    clap::builder::RangedU64ValueParser::<usize>::new().range(0..=MAX_IMAGES as u64)
-}
-
 #[derive(Clone, Debug)]
 pub struct MockConfig {
     /// Generated images, at most [`MAX_IMAGES`] (a larger number is served as `MAX_IMAGES`).

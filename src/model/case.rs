@@ -89,6 +89,13 @@ pub enum Need {
     /// The second identity is not an admin (an admin sees every project's images): SKIP when it
     /// is known to be one.
     OtherIdentityNotAdmin,
+    /// The main identity is not an admin: SKIP when it is known to be one. An admin's list is
+    /// not "what this project may see" (Glance shows an admin every share whatever
+    /// `member_status`), so a case that reads the caller's memberships off the list cannot tell.
+    MainIdentityNotAdmin,
+    /// A fixture of the profile's fixture set (`cases/<profile>/fixtures.yaml`), which only a
+    /// provisioning run (`run --provision`) creates; without it the case SKIPs.
+    Fixtures(String),
 }
 
 /// How to pick a value from the discovered catalogue.

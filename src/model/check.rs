@@ -151,6 +151,12 @@ pub enum Check {
     /// None of the items is one of the catalogue's items satisfying `where` (e.g. another
     /// identity must not see the run's private images).
     DisjointFromCatalogue(OracleCheck),
+    /// Every listed id (templates, e.g. `{fixture.plain.id}`) is among the items (of every
+    /// page, for a walk): the images the run itself created must be there.
+    HasIds(Vec<Spanned<String>>),
+    /// None of the listed ids is among the items: a deleted, hidden or pending image the run
+    /// created must not be there.
+    LacksIds(Vec<Spanned<String>>),
 }
 
 impl Check {
@@ -169,6 +175,8 @@ impl Check {
             Check::SameIdsAs(_) => "same_ids_as",
             Check::AgreesWith(_) => "agrees_with",
             Check::DisjointFromCatalogue(_) => "disjoint_from_catalogue",
+            Check::HasIds(_) => "has_ids",
+            Check::LacksIds(_) => "lacks_ids",
         }
     }
 }

@@ -6,6 +6,7 @@
 mod case;
 mod check;
 mod endpoint;
+mod fixture;
 mod predicate;
 mod profile;
 mod query;
@@ -19,8 +20,9 @@ pub use check::{
     SortKey, SortedBy,
 };
 pub use endpoint::{EndpointFile, EndpointKind, Preflight, TenantInPath, UrlHint};
+pub use fixture::{Fixture, FixtureFile, FixtureSet, Hidden, Owner, ShareState, Visibility};
 pub use predicate::{Op, Predicate};
-pub use profile::{FilterDoc, NextLink, Profile, ProfileFile};
+pub use profile::{ContentTypes, FilterDoc, NextLink, Profile, ProfileFile};
 pub use query::QueryMap;
 pub use requirement::{Document, Requirement, RequirementFile, cite};
 

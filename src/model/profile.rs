@@ -41,6 +41,48 @@ pub struct Profile {
     /// documented filter no case checks.
     #[serde(default)]
     pub filters: Vec<FilterDoc>,
+    /// The media types an answer read as JSON must declare, and how much it matters.
+    #[serde(default)]
+    pub json_content_types: Option<ContentTypes>,
+}
+
+/// The media types of the JSON answers of a profile: every response the suite parses as JSON
+/// (a case's answer when its alternative reads the body, every page of a walk) is checked
+/// against them. At `MUST` the profile cites the seed that shows the type; otherwise a `note`
+/// says why the level is lower.
+///
+/// ```yaml
+/// json_content_types:
+///   types: [application/json]
+///   level: MUST
+///   doc: 001_b3b7f6f463317e6a.txt
+///   section: Execution Example
+///   quote: "HTTP/1.1 200 OK Content-Type: application/json"
+/// ```
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ContentTypes {
+    /// Media types without parameters (`application/json`); compared case-insensitively with
+    /// the Content-Type's type before any `;` (a `charset` is allowed).
+    pub types: Vec<String>,
+    pub level: super::Level,
+    #[serde(default)]
+    pub doc: Option<String>,
+    #[serde(default)]
+    pub section: Option<String>,
+    /// Words of the seed that show the type (checked against the seed text by the tests).
+    #[serde(default)]
+    pub quote: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl ContentTypes {
+    /// Whether a Content-Type header value names one of the types.
+    pub fn accepts(&self, content_type: &str) -> bool {
+        let media = content_type.split(';').next().unwrap_or("").trim();
+        self.types.iter().any(|t| t.trim().eq_ignore_ascii_case(media))
+    }
 }
 
 /// One filter parameter a seed document defines for a profile.

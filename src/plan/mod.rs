@@ -7,6 +7,7 @@
 //! printable (`run --plan`) and is all the executor reads.
 
 mod baseline;
+pub mod environment;
 mod partition;
 mod render;
 mod selection;
@@ -14,7 +15,7 @@ mod target;
 
 pub use baseline::{Baseline, BaselineEntry};
 pub use partition::Partition;
-pub use render::{PlanSummary, render_text, version};
+pub use render::{PlanSummary, mode_line, render_banner, render_text, version};
 pub use selection::Selection;
 pub use target::{
     EndpointSource, EndpointUrl, Identity, PlannedEndpoint, Target, adjust, mock_urls, target_configured,
@@ -47,11 +48,17 @@ pub enum PlanError {
     NoCaseSelected,
 }
 
+/// Cases in flight per request slot: a case often waits on discovery or on an answer another
+/// case asked for, and the request gate (highest chain first) keeps the slots busy.
+pub const CASES_PER_REQUEST_SLOT: usize = 4;
+
 /// The limits the run keeps to, whatever the target does.
 #[derive(Clone, Debug)]
 pub struct Budgets {
     pub timeout: Duration,
     pub max_body: usize,
+    /// Bytes of bodies the whole process holds at once (`--max-body-memory`).
+    pub max_body_memory: usize,
     pub max_pages: usize,
     /// Cases in flight at once.
     pub cases_in_flight: usize,
@@ -82,6 +89,8 @@ pub struct SuiteParts {
     pub profiles: BTreeMap<String, Profile>,
     pub kinds: BTreeMap<String, EndpointKind>,
     pub schemas: SchemaSet,
+    /// The seed documents' titles, for readable spec references.
+    pub documents: BTreeMap<String, crate::model::Document>,
 }
 
 /// Everything a run does, resolved.
@@ -113,6 +122,40 @@ pub struct Plan {
     pub renewal: Option<(CloudConfig, Option<chrono::DateTime<chrono::Utc>>)>,
     /// The command line as typed, secrets redacted.
     pub command_line: String,
+    /// Whether the pre-flight runs, and what it found once it has.
+    pub preflight: PreflightRecord,
+    /// The `OS_*` variables set, and whether the run used each (names only).
+    pub environment: Vec<environment::EnvVar>,
+    /// Provisioning mode (`--provision`): the fixtures to create; `None` when read-only.
+    pub provision: Option<crate::provision::ProvisionPlan>,
+}
+
+/// The pre-flight's place in the run (see `exec::preflight`).
+#[derive(Clone, Debug, serde::Serialize, PartialEq, Eq)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum PreflightRecord {
+    /// Against the embedded mock: its URLs and token are the tool's own, nothing to mistype.
+    NotNeeded,
+    /// `--no-preflight`: the target's answers are the cases' verdicts.
+    Off,
+    /// Still to run (the plan as `--plan` prints it).
+    Pending,
+    /// Every endpoint looked at answered as its kind should.
+    Passed {
+        endpoints: Vec<crate::exec::preflight::Passed>,
+    },
+}
+
+impl PreflightRecord {
+    /// In words, for the banner and `--plan`.
+    pub fn words(&self) -> &'static str {
+        match self {
+            PreflightRecord::NotNeeded => "not needed (the embedded mock)",
+            PreflightRecord::Off => "off (--no-preflight: the target's answers are case verdicts)",
+            PreflightRecord::Pending => "before the first case",
+            PreflightRecord::Passed { .. } => "passed",
+        }
+    }
 }
 
 /// What was typed, checked without the network: the first stage.
@@ -230,8 +273,9 @@ impl Request {
         let budgets = Budgets {
             timeout: Duration::from_secs_f64(args.timeout),
             max_body: args.max_body,
+            max_body_memory: args.max_body_memory,
             max_pages: args.max_pages,
-            cases_in_flight: args.test_threads,
+            cases_in_flight: CASES_PER_REQUEST_SLOT * args.concurrency,
             max_catalogue: args.max_catalogue,
             walks: crate::runner::WalkConfig::new(args.window_pages, args.seed.unwrap_or_else(random_seed)),
             politeness: PolitenessConfig {
@@ -242,16 +286,31 @@ impl Request {
                 ..PolitenessConfig::default()
             },
         };
+        let provision = args.provision.then(|| provision_plan(&cases, &suite.fixtures));
         let mut secrets = resolved.secrets.clone();
+        // Secrets typed on the command line are redacted from it even when the run does not
+        // use them (the embedded mock needs no password).
+        for s in [&args.password, &args.application_credential_secret, &args.token] {
+            secrets.extend(s.clone().filter(|s| !s.is_empty()).map(Secret::new));
+        }
         secrets.extend(resolved.main.token.clone());
         secrets.extend(resolved.other.as_ref().and_then(|o| o.token.clone()));
         let redactor = crate::redact::Redactor::new(secrets.clone());
         let command_line = redactor.redact(&command_line());
+        let environment = environment::report(&args, &resolved.target, resolved.other.is_some(), std::env::vars());
+        let preflight = if resolved.target.is_mock() {
+            PreflightRecord::NotNeeded
+        } else if args.no_preflight {
+            PreflightRecord::Off
+        } else {
+            PreflightRecord::Pending
+        };
         Ok(Plan {
             suite: Arc::new(SuiteParts {
                 profiles: suite.profiles,
                 kinds: suite.endpoints,
                 schemas: suite.schemas,
+                documents: suite.documents,
             }),
             cases,
             ignored,
@@ -275,7 +334,42 @@ impl Request {
             secrets,
             renewal: resolved.renewal,
             command_line,
+            preflight,
+            environment,
+            provision,
         })
+    }
+}
+
+/// The fixtures the selected cases need, by profile, under a new run id: nothing a selection
+/// does not use is created.
+pub(crate) fn provision_plan(
+    cases: &[Arc<LoadedCase>],
+    sets: &BTreeMap<String, crate::model::FixtureSet>,
+) -> crate::provision::ProvisionPlan {
+    let mut needed: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for c in cases {
+        for n in &c.case.needs {
+            if let crate::model::Need::Fixtures(f) = &n.value {
+                needed
+                    .entry(c.case.profile.value.as_str())
+                    .or_default()
+                    .insert(f.as_str());
+            }
+        }
+    }
+    let sets = needed
+        .into_iter()
+        .filter_map(|(profile, names)| {
+            let set = sets.get(profile)?;
+            let mut set = set.clone();
+            set.images.retain(|f| names.contains(f.value.name.as_str()));
+            Some((profile.to_string(), set))
+        })
+        .collect();
+    crate::provision::ProvisionPlan {
+        run_id: crate::provision::RunId::new(),
+        sets,
     }
 }
 
@@ -292,15 +386,16 @@ fn check_numbers(args: &RunArgs) -> Result<(), PlanError> {
     if !(args.timeout > 0.0 && args.timeout.is_finite() && args.timeout <= 86_400.0) {
         return bad("--timeout must be a positive number of seconds (at most a day)");
     }
-    if args.max_pages == 0
-        || args.max_body == 0
-        || args.concurrency == 0
-        || args.test_threads == 0
-        || args.max_catalogue == 0
-    {
+    if args.max_pages == 0 || args.max_body == 0 || args.concurrency == 0 || args.max_catalogue == 0 {
         return bad(
-            "--max-pages, --max-body, --max-catalogue, --concurrency and --test-threads must be at least 1, --window-pages at least 2",
+            "--max-pages, --max-body, --max-catalogue and --concurrency must be at least 1, --window-pages at least 2",
         );
+    }
+    if args.max_body > args.max_body_memory {
+        return Err(PlanError::BadInput(format!(
+            "--max-body {} is larger than --max-body-memory {}: no body that size could ever be held",
+            args.max_body, args.max_body_memory
+        )));
     }
     if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
         return bad("--rate must be a positive number of requests per second");
@@ -320,4 +415,39 @@ fn command_line() -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+impl Plan {
+    /// The endpoints the pre-flight looks at: those of the profiles that run, and any given by
+    /// a flag (typed by the tester, so worth a look); catalogue endpoints no profile of this
+    /// run talks to are left alone.
+    pub fn preflight_targets(&self) -> Vec<crate::exec::preflight::Target> {
+        let used: std::collections::BTreeSet<&str> = self
+            .profiles
+            .iter()
+            .filter_map(|p| self.suite.profiles.get(p).map(|x| x.endpoint.as_str()))
+            .collect();
+        self.endpoints
+            .iter()
+            .filter(|e| used.contains(e.kind.as_str()) || matches!(e.source, EndpointSource::Flag(_)))
+            .filter_map(|e| {
+                let EndpointUrl::Fixed(url) = &e.url else { return None };
+                Some(crate::exec::preflight::Target {
+                    kind: self.suite.kinds.get(&e.kind)?.clone(),
+                    url: url.clone(),
+                    source: render::source_words(&e.source),
+                })
+            })
+            .collect()
+    }
+
+    /// What the pre-flight's messages need to know about the credentials.
+    pub fn preflight_credentials(&self) -> crate::exec::preflight::Credentials {
+        crate::exec::preflight::Credentials {
+            token: self.main.token.is_some(),
+            from_keystone: self.renewal.is_some(),
+            project_id: self.main.facts.as_ref().and_then(|f| f.project_id.clone()),
+            other_token: self.other.as_ref().is_some_and(|o| o.token.is_some()),
+        }
+    }
 }

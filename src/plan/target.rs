@@ -28,6 +28,8 @@ pub enum Target {
     Cloud {
         /// The clouds.yaml entry, when one was named.
         name: Option<String>,
+        /// The clouds.yaml it was read from.
+        file: Option<std::path::PathBuf>,
         auth_url: String,
     },
     /// Endpoints given as URLs, without Keystone.
@@ -94,7 +96,10 @@ pub(super) struct Resolved {
 /// Whether the command line or the environment names a target; without one the run is against
 /// the embedded mock. Decidable without the network (and before any thread starts).
 pub fn target_configured(args: &RunArgs) -> bool {
-    !args.endpoint.is_empty() || args.cloud.as_deref().is_some_and(|c| !c.is_empty()) || env("OS_AUTH_URL").is_some()
+    !args.endpoint.is_empty()
+        || args.cloud.as_deref().is_some_and(|c| !c.is_empty())
+        || args.auth_url.as_deref().is_some_and(|u| !u.is_empty())
+        || env("OS_AUTH_URL").is_some()
 }
 
 fn env(name: &str) -> Option<String> {
@@ -115,10 +120,23 @@ fn cloud_config(args: &RunArgs) -> Result<CloudConfig, PlanError> {
         None => CloudConfig::default(),
     };
     let env_cfg = CloudConfig::from_env("OS_", |k| std::env::var(k).ok());
+    let given = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
     let flags = CloudConfig {
-        token: args.token.clone().filter(|t| !t.is_empty()).map(Secret::new),
+        auth_url: given(&args.auth_url),
+        username: given(&args.username),
+        password: given(&args.password).map(Secret::new),
+        project_name: given(&args.project_name),
+        project_id: given(&args.project_id),
+        user_domain_name: given(&args.user_domain_name),
+        project_domain_name: given(&args.project_domain_name),
+        application_credential_id: given(&args.application_credential_id),
+        application_credential_secret: given(&args.application_credential_secret).map(Secret::new),
+        token: given(&args.token).map(Secret::new),
         region_name: args.region.clone(),
         interface: args.interface.clone(),
+        cacert: args.cacert.clone(),
+        cert: args.cert.clone(),
+        key: args.key.clone(),
         insecure: args.insecure,
         ..CloudConfig::default()
     };
@@ -174,10 +192,11 @@ pub(super) fn resolve(args: &RunArgs, suite: &Suite, rt: &tokio::runtime::Runtim
             how,
             facts: Some(session.identity.clone()),
         };
-        let target = Target::Cloud {
-            name: args.cloud.clone().filter(|c| !c.is_empty()),
-            auth_url,
-        };
+        let name = args.cloud.clone().filter(|c| !c.is_empty());
+        let file = name
+            .as_ref()
+            .and_then(|_| connect::find_clouds_yaml(std::env::var_os("OS_CLIENT_CONFIG_FILE").map(Into::into)));
+        let target = Target::Cloud { name, file, auth_url };
         (target, endpoints, main, Some((cloud.clone(), session.expires_at)))
     } else {
         let main = Identity {
@@ -441,14 +460,15 @@ pub(super) fn profiles_to_run(args: &RunArgs, suite: &Suite, resolved: &Resolved
 pub fn snapshot_config(args: &RunArgs) -> crate::snapshot::Config {
     use crate::snapshot::{Config, Mode};
     let against_mock = !target_configured(args);
-    let default_mock = against_mock && args.mock_images == mock::DEFAULT_IMAGES;
+    // A provisioning run adds its fixtures to the mock's catalogue: not the recorded one.
+    let default_mock = against_mock && args.mock_images == mock::DEFAULT_IMAGES && !args.provision;
     let dir = args.snapshots_dir.clone().unwrap_or_else(crate::snapshot::default_dir);
     let dir = std::path::absolute(&dir).unwrap_or(dir);
     let mode = match args.snapshots {
         Some(m) => m,
         None if !default_mock => Mode::Off,
         None if !dir.is_dir() => {
-            eprintln!(
+            crate::errln!(
                 "imgconform: no snapshots directory at {}; snapshot checks are off",
                 dir.display()
             );

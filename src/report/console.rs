@@ -24,6 +24,8 @@ pub struct Console {
     finished: Vec<Arc<CaseRecord>>,
     /// Characters on the current terse line.
     column: usize,
+    /// The command that starts the embedded mock of this run again (see `PlanSummary`).
+    mock_command: Option<String>,
 }
 
 /// The word of a verdict on a live line (libtest's `ok` and `FAILED` where they mean the same).
@@ -89,6 +91,7 @@ impl Console {
             redactor,
             finished: Vec::new(),
             column: 0,
+            mock_command: None,
         }
     }
 
@@ -179,6 +182,13 @@ impl Console {
                 text.push_str(&format!("    {} ({})\n", r.id, r.outcome.verdict.label()));
             }
         }
+        if let Some(cmd) = &self.mock_command
+            && (!failing.is_empty() || !warned.is_empty())
+        {
+            text.push_str(&format!(
+                "\nthe curl commands above name the embedded mock, gone with the run; the same mock on the same port:\n    {cmd}\n"
+            ));
+        }
         if let Some(sig) = signal {
             text.push_str(&format!(
                 "\ninterrupted by {}: {} case(s) not run\n",
@@ -214,8 +224,9 @@ impl Console {
                     "xfail": c.xfail, "xpass": c.xpass, "inconclusive": c.inconclusive}});
             self.json_line(line)?;
             self.out.flush()?;
-            write!(self.err, "{text}")?;
-            self.err.flush()
+            // stderr carries notes only: a closed one loses them, not the run's console.
+            let _ = write!(self.err, "{text}").and_then(|_| self.err.flush());
+            Ok(())
         } else {
             write!(self.out, "{text}")?;
             self.out.flush()
@@ -227,13 +238,13 @@ impl Reporter for Console {
     fn report(&mut self, event: &Event) -> anyhow::Result<()> {
         match event {
             Event::RunStarted { plan } => {
-                if let Some(base) = &plan.mock_base {
-                    writeln!(
-                        self.err,
-                        "imgconform: no target given; running against the embedded mock at {base} ({})",
-                        plan.target.trim_start_matches("embedded mock (").trim_end_matches(')')
-                    )?;
-                }
+                // The banner goes to stderr: stdout carries the results (and, with
+                // `--format json`, nothing but JSON lines).
+                // A note on stderr: lost, not fatal, when stderr is closed.
+                let _ = write!(self.err, "{}", self.redactor.redact(&crate::plan::render_banner(plan)));
+                let _ = self.err.flush();
+                self.mock_command = plan.mock_command.clone();
+                let _ = writeln!(self.err, "imgconform: {}", crate::plan::mode_line(plan));
                 match self.format {
                     ConsoleFormat::Json => self.json_line(
                         json!({"type": "suite", "event": "started", "test_count": plan.cases + plan.ignored}),

@@ -96,6 +96,25 @@ impl<F: Format> FileReport<F> {
     }
 }
 
+impl<F: Format> FileReport<F> {
+    /// `imgconform: wrote report.xml (128 cases)` on stderr, once the file is final: the
+    /// console's summary does not say where the reports went.
+    fn say_written(&self, summary: &RunSummary) {
+        let n = self.records.len();
+        let not_run = if summary.not_run.is_empty() {
+            String::new()
+        } else {
+            format!(", {} not run", summary.not_run.len())
+        };
+        crate::errln!(
+            "imgconform: wrote {} {} ({n} case{}{not_run})",
+            self.format.what(),
+            self.path.display(),
+            if n == 1 { "" } else { "s" }
+        );
+    }
+}
+
 impl<F: Format> Reporter for FileReport<F> {
     fn report(&mut self, event: &Event) -> anyhow::Result<()> {
         match event {
@@ -111,11 +130,17 @@ impl<F: Format> Reporter for FileReport<F> {
                     self.write(RunState::Running)?;
                 }
             }
-            Event::RunFinished(summary) => self.write(RunState::Complete(summary))?,
-            Event::RunInterrupted { signal, summary } => self.write(RunState::Interrupted {
-                signal: signal.name(),
-                summary,
-            })?,
+            Event::RunFinished(summary) => {
+                self.write(RunState::Complete(summary))?;
+                self.say_written(summary);
+            }
+            Event::RunInterrupted { signal, summary } => {
+                self.write(RunState::Interrupted {
+                    signal: signal.name(),
+                    summary,
+                })?;
+                self.say_written(summary);
+            }
         }
         Ok(())
     }

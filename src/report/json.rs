@@ -12,8 +12,26 @@ use crate::events::{CaseRecord, Counts};
 use crate::plan::PlanSummary;
 use crate::verdict::{Evidence, Finding, Verdict};
 
-/// The version of this document's format; bumped when a field changes meaning or goes away.
-pub const FORMAT_VERSION: u32 = 2;
+/// The version of the format of every JSON document the tool writes (this results file, `run
+/// --list`/`--plan --format json`, `coverage`/`selfcheck --format json`); bumped when a field
+/// changes meaning or goes away. Their JSON Schemas are `schemas/report/*.json`.
+///
+/// 3: `status` is a word (`running`, `complete`, `interrupted`) with `signal` beside it; `spec`
+/// has `spec_ref` and `quote` as data; a page trace's `status` is a number, with `error`.
+pub const FORMAT_VERSION: u32 = 3;
+
+/// `document` as a JSON object with `format_version` first.
+pub fn versioned(document: serde_json::Value) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    out.insert("format_version".into(), FORMAT_VERSION.into());
+    match document {
+        serde_json::Value::Object(m) => out.extend(m),
+        other => {
+            out.insert("value".into(), other);
+        }
+    }
+    serde_json::Value::Object(out)
+}
 
 #[derive(Serialize)]
 struct CaseJson<'a> {
@@ -22,7 +40,10 @@ struct CaseJson<'a> {
     title: &'a str,
     requirements: &'a [String],
     level: &'static str,
+    /// `Image API v2, List images § Pagination (003_b48025eb92be26ba.txt)`.
     spec: &'a str,
+    spec_ref: &'a crate::events::SpecRef,
+    quote: &'a str,
     source: &'a str,
     verdict: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -39,8 +60,11 @@ struct Document<'a> {
     format_version: u32,
     tool: &'static str,
     version: String,
-    /// `running`, `complete`, or `interrupted by SIGINT` / `SIGTERM`.
-    status: &'a str,
+    /// `running`, `complete`, or `interrupted`.
+    status: &'static str,
+    /// The signal that interrupted the run (`SIGINT`, `SIGTERM`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signal: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     plan: Option<&'a PlanSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,6 +89,9 @@ struct Summary {
     /// Requests sent (all cases; known at the end of the run).
     requests: usize,
     duration_ms: u128,
+    /// The most bytes of response bodies held at once, against `--max-body-memory`.
+    body_memory_peak: Option<usize>,
+    body_memory_budget: Option<usize>,
 }
 
 /// The JSON format of a `FileReport`.
@@ -77,15 +104,22 @@ impl Format for Json {
     fn render(&self, run: &Collected) -> anyhow::Result<Vec<u8>> {
         let c = Counts::of(run.records.iter().copied());
         let end = run.state.summary();
-        let status = run.state.status();
+        let (status, signal) = match &run.state {
+            super::file::RunState::Running => ("running", None),
+            super::file::RunState::Complete(_) => ("complete", None),
+            super::file::RunState::Interrupted { signal, .. } => ("interrupted", Some(*signal)),
+        };
         let requests = end.map_or_else(|| run.records.iter().map(|r| r.requests).sum(), |s| s.requests);
         let doc = Document {
             format_version: FORMAT_VERSION,
             tool: "imgconform",
             version: crate::plan::version(),
-            status: &status,
+            status,
+            signal,
             plan: run.plan,
-            started_at: end.map(|s| s.started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            started_at: end
+                .map(|s| s.started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .or_else(|| run.plan.and_then(|p| p.started_at.clone())),
             finished_at: end.map(|_| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
             summary: Summary {
                 passed: c.pass,
@@ -98,6 +132,8 @@ impl Format for Json {
                 inconclusive: c.inconclusive,
                 requests,
                 duration_ms: end.map_or(0, |s| s.elapsed.as_millis()),
+                body_memory_peak: end.map(|s| s.body_memory_peak),
+                body_memory_budget: end.map(|s| s.body_memory_budget),
             },
             cases: run.records.iter().map(|r| case_json(r)).collect(),
             not_run: end.map_or(&[], |s| &s.not_run),
@@ -116,6 +152,8 @@ fn case_json(r: &CaseRecord) -> CaseJson<'_> {
         requirements: &r.requirements,
         level: r.level.as_str(),
         spec: &r.spec,
+        spec_ref: &r.spec_ref,
+        quote: &r.quote,
         source: &r.source,
         verdict: r.outcome.verdict.label(),
         reason: match &r.outcome.verdict {

@@ -19,7 +19,7 @@ mod text;
 pub use crate::events::{CaseRecord, Counts};
 pub use console::Console;
 pub use file::FileReport;
-pub use json::{FORMAT_VERSION as JSON_FORMAT_VERSION, Json};
+pub use json::{FORMAT_VERSION as JSON_FORMAT_VERSION, Json, versioned};
 pub use junit::Junit;
 pub use sanitize::xml_safe;
 pub use snapshots::Snapshots;

@@ -92,7 +92,13 @@ pub fn render_outcome(r: &CaseRecord, redactor: &Redactor) -> String {
                 .as_deref()
                 .map(|n| format!("  next={n}"))
                 .unwrap_or_else(|| "  (no next)".into());
-            let _ = writeln!(s, "  #{:<3} {}{url}  {} item(s){ids}{next}", n + 1, p.status, p.count);
+            let _ = writeln!(
+                s,
+                "  #{:<3} {}{url}  {} item(s){ids}{next}",
+                n + 1,
+                p.status_words(),
+                p.count
+            );
         }
     }
     redactor.redact(s.trim_end())

@@ -29,6 +29,8 @@ const GRACE: Duration = Duration::from_secs(2);
 pub struct Executed {
     pub summary: RunSummary,
     pub interrupted: Option<Signal>,
+    /// Fixtures a provisioning run could not remove (the catalogue is not as it was found).
+    pub leftovers: usize,
 }
 
 /// Why the run could not start.
@@ -40,16 +42,28 @@ pub enum ExecError {
     Client(anyhow::Error),
 }
 
-/// The record of a case as reporters see it.
-pub fn record(c: &LoadedCase, outcome: Outcome, requests: usize) -> CaseRecord {
+/// The record of a case as reporters see it; `documents` give the seed files their titles.
+pub fn record(
+    c: &LoadedCase,
+    outcome: Outcome,
+    requests: usize,
+    documents: &std::collections::BTreeMap<String, crate::model::Document>,
+) -> CaseRecord {
     let case = &c.case;
+    let doc = documents.get(&case.spec.doc.value);
     CaseRecord {
         id: case.id.value.clone(),
         title: case.title.clone(),
         profile: case.profile.value.clone(),
         level: case.level,
         requirements: case.requirements.iter().map(|r| r.value.clone()).collect(),
-        spec: format!("{} § {}", case.spec.doc.value, case.spec.section),
+        spec: crate::model::cite(documents, &case.spec.doc.value, &case.spec.section),
+        spec_ref: crate::events::SpecRef {
+            document: case.spec.doc.value.clone(),
+            title: doc.map(|d| d.title.clone()),
+            short: doc.map(|d| d.short.clone()),
+            section: case.spec.section.clone(),
+        },
         quote: case.spec.quote.clone(),
         note: case.note.clone(),
         source: c.location(),
@@ -83,7 +97,32 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         }
     }
 
-    let client = build_client(&plan, &redactor)?.with_events(sink.clone());
+    let client = build_client(&plan, &redactor)?
+        .with_events(sink.clone())
+        .with_origins(endpoints.values());
+    let mut summary = plan.summary(mock_base.as_deref());
+    summary.started_at = Some(started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    sink.emit(Event::RunStarted {
+        plan: Arc::new(summary),
+    });
+    let identity = super::IdentityContext {
+        main_project_id: plan.main.facts.as_ref().and_then(|f| f.project_id.clone()),
+        other_project_id: plan.other.as_ref().and_then(|o| o.facts.as_ref()?.project_id.clone()),
+        main_is_admin: plan.main.facts.as_ref().map(|f| f.is_admin()),
+        other_is_admin: plan.other.as_ref().and_then(|o| o.facts.as_ref().map(|f| f.is_admin())),
+    };
+
+    // Provisioning comes first; a signal while it runs lets the calls under way finish, starts
+    // no case, and goes straight to cleanup.
+    let mut signals = Signals::new();
+    let mut interrupted = None;
+    let mut provisioned = None;
+    if let Some(pp) = &plan.provision {
+        let (p, sig) = provision(&client, pp, &endpoints, &identity, &mut signals).await;
+        interrupted = sig;
+        provisioned = Some(Arc::new(p));
+    }
+
     let ctx = Arc::new(RunContext {
         client,
         endpoints,
@@ -99,26 +138,20 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         snapshots: Some(plan.snapshots.clone()),
         redactor: redactor.clone(),
         walks: plan.budgets.walks,
-        identity: super::IdentityContext {
-            main_project_id: plan.main.facts.as_ref().and_then(|f| f.project_id.clone()),
-            other_project_id: plan.other.as_ref().and_then(|o| o.facts.as_ref()?.project_id.clone()),
-            other_is_admin: plan.other.as_ref().and_then(|o| o.facts.as_ref().map(|f| f.is_admin())),
-        },
+        identity,
+        fixtures: provisioned.clone(),
     });
     let policy = Arc::new(Policy {
         baseline: plan.baseline.clone(),
         snapshots: Some(plan.snapshots.clone()),
         today: chrono::Utc::now().date_naive(),
     });
-    sink.emit(Event::RunStarted {
-        plan: Arc::new(plan.summary(mock_base.as_deref())),
-    });
 
     let mut counts = Counts::default();
     let mut finished: std::collections::HashSet<String> = Default::default();
     for c in &plan.ignored {
         let reason = c.case.ignore.clone().unwrap_or_else(|| "ignored".into());
-        let rec = record(c, Outcome::skip(format!("ignored: {reason}")), 0);
+        let rec = record(c, Outcome::skip(format!("ignored: {reason}")), 0, &plan.suite.documents);
         counts.add(&rec.outcome.verdict);
         finished.insert(rec.id.clone());
         sink.emit(Event::CaseFinished(Arc::new(rec)));
@@ -127,11 +160,10 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
     let gate = Arc::new(Semaphore::new(plan.budgets.cases_in_flight.max(1)));
     let mut tasks: JoinSet<CaseRecord> = JoinSet::new();
     let mut running: std::collections::HashMap<tokio::task::Id, Arc<LoadedCase>> = Default::default();
-    let mut signals = Signals::new();
-    let mut interrupted = None;
-    let mut queue = plan.cases.iter();
+    let order = super::critical_first(&plan.cases);
+    let mut queue = order.iter();
     'schedule: loop {
-        if queue.len() == 0 && tasks.is_empty() {
+        if interrupted.is_some() || (queue.len() == 0 && tasks.is_empty()) {
             break;
         }
         // Start cases while there are permits; otherwise wait for one to finish or a signal.
@@ -145,29 +177,36 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
                 let Ok(permit) = permit else { break 'schedule };
                 let Some(c) = queue.next() else { continue };
                 let (ctx, policy, sink, c2) = (ctx.clone(), policy.clone(), sink.clone(), c.clone());
+                let suite = plan.suite.clone();
                 let handle = tasks.spawn(async move {
                     let _permit = permit;
-                    run_one(&ctx, &policy, &sink, &c2).await
+                    run_one(&ctx, &policy, &sink, &c2, &suite.documents).await
                 });
                 running.insert(handle.id(), c.clone());
             }
             done = tasks.join_next_with_id(), if !tasks.is_empty() => {
                 if let Some(done) = done {
-                    let rec = finished_record(done, &mut running, &sink);
+                    let rec = finished_record(done, &mut running, &sink, &plan.suite.documents);
                     counts.add(&rec.outcome.verdict);
                     finished.insert(rec.id.clone());
                 }
             }
         }
     }
+    let run_id = provisioned.as_ref().map(|p| p.run_id.clone());
     if let Some(sig) = interrupted {
-        eprintln!(
-            "imgconform: {} received: no new case starts; {} running case(s) get {} s to finish (a second signal exits at once)",
+        crate::errln!(
+            "imgconform: {} received: no new case starts; {} running case(s) get {} s to finish{} (a second signal exits at once)",
             sig.name(),
             tasks.len(),
-            GRACE.as_secs()
+            GRACE.as_secs(),
+            if run_id.is_some() {
+                ", then the fixtures are removed"
+            } else {
+                ""
+            }
         );
-        signals.exit_on_next(sig);
+        signals.exit_on_next(Some(sig), run_id.clone());
         let deadline = tokio::time::sleep(GRACE);
         tokio::pin!(deadline);
         loop {
@@ -175,7 +214,7 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
                 _ = &mut deadline => break,
                 done = tasks.join_next_with_id() => match done {
                     Some(done) => {
-                        let rec = finished_record(done, &mut running, &sink);
+                        let rec = finished_record(done, &mut running, &sink, &plan.suite.documents);
                         counts.add(&rec.outcome.verdict);
                         finished.insert(rec.id.clone());
                     }
@@ -184,6 +223,13 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
             }
         }
         tasks.abort_all();
+    } else if run_id.is_some() {
+        // A signal during the cleanup at the end abandons it (and says so).
+        signals.exit_on_next(None, run_id.clone());
+    }
+    let mut leftovers = 0;
+    if let Some(p) = &provisioned {
+        leftovers = clean_up(p, plan.budgets.max_pages).await;
     }
     let not_run: Vec<String> = plan
         .cases
@@ -197,6 +243,8 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
         started_at,
         elapsed: started.elapsed(),
         not_run,
+        body_memory_peak: ctx.client.limits().memory.peak(),
+        body_memory_budget: ctx.client.limits().memory.cap(),
     };
     match interrupted {
         Some(signal) => sink.emit(Event::RunInterrupted {
@@ -208,19 +256,30 @@ pub async fn execute(plan: Plan, sink: EventSink, redactor: Redactor) -> Result<
     if let Some(m) = mock {
         m.shutdown().await;
     }
-    Ok(Executed { summary, interrupted })
+    Ok(Executed {
+        summary,
+        interrupted,
+        leftovers,
+    })
 }
 
 /// One case: started, run with its requests attributed to it, judged by the policy, finished.
-async fn run_one(ctx: &RunContext, policy: &Policy, sink: &EventSink, c: &LoadedCase) -> CaseRecord {
+async fn run_one(
+    ctx: &RunContext,
+    policy: &Policy,
+    sink: &EventSink,
+    c: &LoadedCase,
+    documents: &std::collections::BTreeMap<String, crate::model::Document>,
+) -> CaseRecord {
     let scope = CaseScope {
         id: c.id().to_string(),
         requests: Arc::default(),
+        priority: super::chain_estimate(&c.case),
     };
     sink.emit(Event::CaseStarted { id: scope.id.clone() });
     let raw = CURRENT_CASE.scope(scope.clone(), super::run_case(ctx, c)).await;
     let outcome = policy.apply(c.id(), raw);
-    let rec = record(c, outcome, scope.requests.load(Ordering::Relaxed));
+    let rec = record(c, outcome, scope.requests.load(Ordering::Relaxed), documents);
     sink.emit(Event::CaseFinished(Arc::new(rec.clone())));
     rec
 }
@@ -230,6 +289,7 @@ fn finished_record(
     done: Result<(tokio::task::Id, CaseRecord), tokio::task::JoinError>,
     running: &mut std::collections::HashMap<tokio::task::Id, Arc<LoadedCase>>,
     sink: &EventSink,
+    documents: &std::collections::BTreeMap<String, crate::model::Document>,
 ) -> CaseRecord {
     match done {
         Ok((id, rec)) => {
@@ -245,7 +305,7 @@ fn finished_record(
             };
             let outcome = Outcome::error(Finding::new("request", why), Default::default());
             let rec = match c {
-                Some(c) => record(&c, outcome, 0),
+                Some(c) => record(&c, outcome, 0, documents),
                 None => CaseRecord::placeholder("<unknown>", outcome),
             };
             debug_assert!(rec.outcome.verdict == Verdict::Error);
@@ -260,6 +320,7 @@ fn build_client(plan: &Plan, redactor: &Redactor) -> Result<HttpClient, ExecErro
     let limits = HttpLimits {
         timeout: plan.budgets.timeout,
         max_body: plan.budgets.max_body,
+        memory: crate::exec::BodyBudget::new(plan.budgets.max_body_memory),
         tls: plan.tls.clone(),
     };
     let client = HttpClient::with_politeness(limits, plan.main.token.clone(), plan.budgets.politeness.clone())
@@ -281,6 +342,80 @@ fn build_client(plan: &Plan, redactor: &Redactor) -> Result<HttpClient, ExecErro
     });
     let margin = chrono::Duration::minutes(5);
     Ok(client.with_renewal(Renewal::new(renew, expires_at, margin, redactor.clone())))
+}
+
+/// Creates the plan's fixtures, racing a signal: on one, the calls under way finish (each
+/// within the request timeout) and nothing new starts.
+async fn provision(
+    client: &HttpClient,
+    pp: &crate::provision::ProvisionPlan,
+    endpoints: &std::collections::BTreeMap<String, url::Url>,
+    identity: &super::IdentityContext,
+    signals: &mut Signals,
+) -> (crate::provision::Provisioned, Option<Signal>) {
+    let projects = crate::provision::Projects {
+        main: identity.main_project_id.clone(),
+        other: identity.other_project_id.clone(),
+        has_other: client.has_other_identity(),
+    };
+    crate::errln!(
+        "imgconform: provisioning: creating {} fixture(s) of run {} (marker tag {})",
+        pp.fixture_count(),
+        pp.run_id,
+        pp.run_id.marker()
+    );
+    let started = Instant::now();
+    let sent = client.requests_sent();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let work = crate::provision::provision(client, pp, endpoints, &projects, stop.clone());
+    tokio::pin!(work);
+    let mut interrupted = None;
+    let provisioned = tokio::select! {
+        p = &mut work => p,
+        sig = signals.next() => {
+            crate::errln!("imgconform: {} received while provisioning: calls under way finish, then the fixtures are removed", sig.name());
+            interrupted = Some(sig);
+            stop.store(true, Ordering::SeqCst);
+            work.await
+        }
+    };
+    let ready = provisioned
+        .fixtures
+        .values()
+        .filter(|s| matches!(s, crate::provision::FixtureState::Ready(_)))
+        .count();
+    crate::errln!(
+        "imgconform: provisioning: {ready} of {} fixture(s) ready in {:.2} s ({} requests)",
+        pp.fixture_count(),
+        started.elapsed().as_secs_f64(),
+        client.requests_sent() - sent
+    );
+    for ((profile, name), state) in &provisioned.fixtures {
+        if let crate::provision::FixtureState::Unavailable { reason, .. } = state {
+            crate::errln!("imgconform: provisioning: {profile}/{name}: {reason}");
+        }
+    }
+    (provisioned, interrupted)
+}
+
+/// Removes the run's fixtures and says what happened; returns how many are left behind.
+async fn clean_up(p: &crate::provision::Provisioned, max_pages: usize) -> usize {
+    let report = crate::provision::cleanup(p, max_pages).await;
+    crate::errln!(
+        "imgconform: cleanup: removed {} fixture(s) of run {}",
+        report.removed.len(),
+        p.run_id
+    );
+    for (what, why) in &report.failed {
+        crate::errln!("imgconform: cleanup: could not remove {what}: {why}");
+    }
+    if !report.ok() {
+        crate::errln!(
+            "imgconform: cleanup: fixtures of run {0} may be left: `imgconform cleanup --cloud NAME --run-id {0}` removes them",
+            p.run_id
+        );
+    }
+    report.failed.len()
 }
 
 /// SIGINT and SIGTERM as a stream of `Signal`s.
@@ -334,12 +469,20 @@ impl Signals {
         }
     }
 
-    /// After the first signal, a second one of either kind ends the process at once.
-    fn exit_on_next(mut self, first: Signal) {
+    /// After the first signal (`first`), the next one of either kind ends the process at once;
+    /// without a first one (the cleanup at the end of a run), the next one does. A run with
+    /// fixtures says which may be left behind.
+    fn exit_on_next(mut self, first: Option<Signal>, run_id: Option<crate::provision::RunId>) {
         tokio::spawn(async move {
-            let _ = self.next().await;
-            eprintln!("imgconform: second signal: exiting now");
-            std::process::exit(first.exit_code() as i32);
+            let sig = self.next().await;
+            let what = if first.is_some() { "second signal" } else { sig.name() };
+            match &run_id {
+                Some(id) => crate::errln!(
+                    "imgconform: {what}: exiting now; fixtures of run {id} may be left (`imgconform cleanup --cloud NAME --run-id {id}` removes them)"
+                ),
+                None => crate::errln!("imgconform: {what}: exiting now"),
+            }
+            std::process::exit(first.unwrap_or(sig).exit_code() as i32);
         });
     }
 }

@@ -80,6 +80,8 @@ pub fn projections<'a>(
                     | Check::EveryItem(_)
                     | Check::SortedBy(_)
                     | Check::IdsUnique
+                    | Check::HasIds(_)
+                    | Check::LacksIds(_)
                     | Check::Count(_)
                     | Check::LinkKeepsQuery(_)
                     | Check::LinkSamePage(_)

@@ -97,6 +97,21 @@ impl Judge<'_> {
         let mut findings = Findings::default();
 
         let is_walk_page = walk.is_some() && (200..300).contains(&response.status);
+        // Every answer read as JSON declares its media type as the profile says.
+        let reads_body = alt.value.schema.is_some()
+            || alt
+                .value
+                .checks
+                .iter()
+                .any(|c| !matches!(c.value.check, crate::model::Check::Header(_)));
+        let read: Vec<&Exchange> = match walk {
+            Some(w) if is_walk_page => w.pages().map(|p| &p.exchange).collect(),
+            _ if reads_body && !response.body.is_empty() => vec![exchange],
+            _ => Vec::new(),
+        };
+        if let Some(f) = checks::content_type::check(self.profile, &read) {
+            findings.broken.push(f);
+        }
         if let Some(schema) = &alt.value.schema {
             let at = node_ref(self.lc, Pos::from_yaml(&schema.defined), &format!("{alt_key}.schema"));
             let mut found = Findings::default();

@@ -11,14 +11,17 @@ mod execute;
 mod fields;
 mod judge;
 mod request;
+mod schedule;
 mod windows;
 
 pub use evidence::exchange_evidence;
 pub use execute::{ExecError, Executed, execute, record};
 pub use fields::projections;
+pub use schedule::{chain_estimate, critical_first};
 pub use windows::WalkConfig;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value;
@@ -50,6 +53,8 @@ pub struct RunContext {
     pub identity: IdentityContext,
     /// How long walks are cut into windows.
     pub walks: windows::WalkConfig,
+    /// The fixtures of a provisioning run (`run --provision`); `None` when read-only.
+    pub fixtures: Option<Arc<crate::provision::Provisioned>>,
 }
 
 /// How the alternatives read in a failure report.
@@ -96,7 +101,12 @@ fn needs_whole_answer(case: &Case) -> bool {
         a.value.checks.iter().any(|c| {
             matches!(
                 &c.value.check,
-                Check::MatchesCatalogue(_) | Check::DisjointFromCatalogue(_) | Check::Count(_) | Check::SameIdsAs(_)
+                Check::MatchesCatalogue(_)
+                    | Check::DisjointFromCatalogue(_)
+                    | Check::Count(_)
+                    | Check::SameIdsAs(_)
+                    | Check::HasIds(_)
+                    | Check::LacksIds(_)
             )
         })
     })
@@ -107,6 +117,8 @@ fn needs_whole_answer(case: &Case) -> bool {
 pub struct IdentityContext {
     pub main_project_id: Option<String>,
     pub other_project_id: Option<String>,
+    /// Whether the main identity holds the admin role (its list is then every project's).
+    pub main_is_admin: Option<bool>,
     /// Whether the second identity holds the admin role (it then sees every project's images).
     pub other_is_admin: Option<bool>,
 }
@@ -215,18 +227,49 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
         .into();
     }
     for need in &case.needs {
-        if let Need::OtherIdentityNotAdmin = &need.value
-            && ctx.identity.other_is_admin == Some(true)
-        {
-            return Outcome::skip(
-                "the second identity is an admin (role admin): it sees every project's images, so it cannot show what another project is kept from",
-            )
+        let reason = match &need.value {
+            Need::OtherIdentityNotAdmin if ctx.identity.other_is_admin == Some(true) => {
+                "the second identity is an admin (role admin): it sees every project's images, so it cannot show what another project is kept from"
+            }
+            Need::MainIdentityNotAdmin if ctx.identity.main_is_admin == Some(true) => {
+                "the main identity is an admin (role admin): its list holds every project's images and shares, so it cannot show which ones its own project's memberships select"
+            }
+            _ => continue,
+        };
+        return Outcome::skip(reason).into();
+    }
+    for need in &case.needs {
+        let Need::Fixtures(name) = &need.value else { continue };
+        let file = format!("cases/{}/fixtures.yaml", case.profile.value);
+        let Some(provisioned) = &ctx.fixtures else {
+            return Outcome::skip(format!(
+                "needs the fixture `{name}` ({file}), which only a provisioning run creates (run --provision: the suite is read-only by default)"
+            ))
             .into();
+        };
+        match provisioned.state(&case.profile.value, name) {
+            Some(crate::provision::FixtureState::Ready(v)) => {
+                vars.insert(template::fixture_var(name), v.clone());
+            }
+            Some(crate::provision::FixtureState::Unavailable { reason, error: false }) => {
+                return Outcome::skip(format!(
+                    "needs the fixture `{name}`, which this run could not make: {reason}"
+                ))
+                .into();
+            }
+            Some(crate::provision::FixtureState::Unavailable { reason, error: true }) => {
+                let why = format!("the fixture `{name}` ({file}): {reason}");
+                return Outcome::error(Finding::new("fixture", why), Evidence::default()).into();
+            }
+            None => {
+                return Outcome::skip(format!("needs the fixture `{name}`, which this run did not provision")).into();
+            }
         }
     }
     let mut catalogue = None;
     let judged_with = judged_with_catalogue(case);
-    if judged_with || !case.needs.is_empty() {
+    let needs_size = case.needs.iter().any(|n| matches!(n.value, Need::CatalogueAtLeast(_)));
+    if judged_with || needs_size {
         match ctx
             .discovery
             .unpaged(&ctx.client, profile, endpoint, None, &[], true)
@@ -257,7 +300,10 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
             Need::CatalogueAtLeast(n) if catalogue.is_some() && count < *n => {
                 return Outcome::skip(format!("needs at least {n} images; the catalogue has {count}")).into();
             }
-            Need::CatalogueAtLeast(_) | Need::OtherIdentityNotAdmin => {}
+            Need::CatalogueAtLeast(_)
+            | Need::OtherIdentityNotAdmin
+            | Need::MainIdentityNotAdmin
+            | Need::Fixtures(_) => {}
         }
     }
     for (name, b) in &case.bind {

@@ -1,15 +1,19 @@
 //! Turning a case's request part and the bound variables into a concrete request.
+//!
+//! Values come from the target (ids, names, markers): each is encoded for its place, as one
+//! path segment (`template::render_path`) or as a form-encoded query value (`exec::encode`),
+//! so that no value can change which resource or which query a request asks for.
 
 use serde_json::Value;
 use url::Url;
 
 use crate::exec::{RequestSpec, list_url};
 use crate::model::{Base, Case};
-use crate::template::{Vars, plain, render_str, render_value};
+use crate::template::{Vars, plain, render_path, render_str, render_value};
 
 pub fn build(case: &Case, endpoint: &Url, vars: &Vars) -> Result<RequestSpec, String> {
     let r = &case.request;
-    let path = render_str(&r.path.value, vars)?;
+    let path = render_path(&r.path.value, vars)?;
     let mut pairs = Vec::new();
     for (k, v) in &r.query.0 {
         match render_value(&v.value, vars)? {

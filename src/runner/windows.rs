@@ -42,9 +42,12 @@ impl WalkConfig {
 
 impl Default for WalkConfig {
     fn default() -> Self {
-        WalkConfig::new(3, 0)
+        WalkConfig::new(2, 0)
     }
 }
+
+/// A list longer than this many windows' spans also gets a window from a marker in the middle.
+const MIDDLE_AFTER_SPANS: usize = 30;
 
 /// What one part of a walk is compared with.
 #[derive(Debug)]
@@ -301,42 +304,51 @@ impl WalkInput<'_> {
             Some(o) => o.clone(),
             None => catalogue.as_ref().map(|c| c.id_strings()).unwrap_or_default(),
         };
-        // A middle window is worth its pages only on a list much longer than the windows.
-        if candidates.len() > 6 * span {
+        // The middle and end windows do not wait on each other: walked side by side, the case's
+        // chain is the start window plus the longer of the two.
+        let middle = async {
+            // A middle window is worth its pages only on a list much longer than the windows
+            // (on a short one, the start and end windows are already most of it).
+            if candidates.len() <= MIDDLE_AFTER_SPANS * span {
+                return None;
+            }
             let lo = span;
             let hi = candidates.len() - span - 1;
             let at = lo + (choice(cfg.seed, self.case_id, "middle") as usize) % (hi - lo).max(1);
             let marker = candidates[at].clone();
-            let expect = match &order {
-                Some(o) => PartExpect::Window {
-                    ids: o[at + 1..].to_vec(),
-                    complete: true,
-                    must_end: false,
-                    from_list: true,
-                },
-                None => self.page_expect(Some(&marker)).await,
+            let walker = self.walker(k);
+            let walk = walker.walk(with_marker(self.profile, self.request, Some(&marker), None));
+            let (expect, walk) = match &order {
+                Some(o) => (
+                    PartExpect::Window {
+                        ids: o[at + 1..].to_vec(),
+                        complete: true,
+                        must_end: false,
+                        from_list: true,
+                    },
+                    walk.await,
+                ),
+                None => tokio::join!(self.page_expect(Some(&marker)), walk),
             };
-            let walk = self
-                .walker(k)
-                .walk(with_marker(self.profile, self.request, Some(&marker), None))
-                .await;
-            parts.push(Part {
+            Some(Part {
                 label: Some(format!("middle, from marker {marker}")),
                 walk,
                 expect,
-            });
-        }
+            })
+        };
         // The end: only where the order is known; it must reach the last page.
-        if let Some(o) = &order
-            && total > (k - 1) * observed + 1
-        {
+        let end = async {
+            let o = order.as_ref()?;
+            if total <= (k - 1) * observed + 1 {
+                return None;
+            }
             let at = total - 1 - (k - 1) * observed;
             let marker = o[at].clone();
             let walk = self
                 .walker(k + 1)
                 .walk(with_marker(self.profile, self.request, Some(&marker), None))
                 .await;
-            parts.push(Part {
+            Some(Part {
                 label: Some(format!("end, from marker {marker}")),
                 walk,
                 expect: PartExpect::Window {
@@ -345,8 +357,11 @@ impl WalkInput<'_> {
                     must_end: true,
                     from_list: true,
                 },
-            });
-        }
+            })
+        };
+        let (middle, end) = tokio::join!(middle, end);
+        parts.extend(middle);
+        parts.extend(end);
         WalkRun {
             parts,
             reference,

@@ -84,3 +84,45 @@ impl Drop for BackgroundMock {
         }
     }
 }
+
+/// The JSON Schema `schemas/report/NAME.json` of one of the tool's JSON documents, compiled
+/// offline against the other report schemas (their `$ref`s resolve locally, never over HTTP).
+pub fn report_schema(name: &str) -> jsonschema::Validator {
+    const BASE: &str = "https://schemas.imgconform.invalid/report/";
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/report");
+    let mut docs = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        docs.push((format!("{BASE}{file}"), doc));
+    }
+    let root = docs
+        .iter()
+        .find(|(uri, _)| uri.ends_with(&format!("/{name}.json")))
+        .unwrap_or_else(|| panic!("no schemas/report/{name}.json"))
+        .1
+        .clone();
+    let registry = jsonschema::Registry::new()
+        .extend(docs)
+        .and_then(|b| b.prepare())
+        .unwrap();
+    jsonschema::options()
+        .with_registry(&registry)
+        .with_base_uri(format!("{BASE}{name}.json"))
+        .should_validate_formats(true)
+        .offline()
+        .build(&root)
+        .unwrap_or_else(|e| panic!("schemas/report/{name}.json does not compile: {e}"))
+}
+
+/// Fails with every validation error of `doc` against `schemas/report/NAME.json`.
+pub fn assert_valid(name: &str, doc: &serde_json::Value) {
+    let v = report_schema(name);
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "not a valid {name} document:\n{}", errors.join("\n"));
+}
