@@ -194,9 +194,9 @@ pub fn parse_http_url(s: &str) -> Result<url::Url, String> {
     }
 }
 
-/// The largest catalogue the embedded mock is asked to build: about 300 MB and ten seconds
-/// at 100 000 images; more is a typo (or a test of the machine, not of the suite).
-pub const MAX_MOCK_IMAGES: usize = 100_000;
+/// The largest catalogue the embedded mock is asked to build (`mock::MAX_IMAGES`); more is
+/// a typo, or a test of the machine rather than of the suite.
+pub const MAX_MOCK_IMAGES: usize = crate::mock::MAX_IMAGES;
 
 /// A mock catalogue size within `MAX_MOCK_IMAGES`.
 fn parse_mock_images(s: &str) -> Result<usize, String> {
@@ -506,7 +506,7 @@ pub struct MockArgs {
     /// Address to listen on (loopback by default).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
-    /// Number of images in the deterministic catalogue (at most 100000).
+    /// Number of images in the deterministic catalogue (at most `mock::MAX_IMAGES`).
     #[arg(long, default_value_t = crate::mock::DEFAULT_IMAGES, value_name = "N", value_parser = parse_mock_images)]
     pub images: usize,
     /// The valid token.

@@ -119,6 +119,35 @@ fn bad_flags_exit_2_before_anything_runs() {
     }
 }
 
+/// Issue 11: a catalogue beyond `mock::MAX_IMAGES` is refused at flag parsing (it used to
+/// panic on 18446744073709551615 and abort on a 32 GB allocation for 100000000).
+#[test]
+fn catalogue_sizes_beyond_the_maximum_exit_2_with_the_range() {
+    let max = imgconform::mock::MAX_IMAGES.to_string();
+    let over = (imgconform::mock::MAX_IMAGES + 1).to_string();
+    for flag in [["mock", "--images"], ["run", "--mock-images"]] {
+        for n in [over.as_str(), "100000000", "18446744073709551615", "18446744073709551616", "-1"] {
+            let out = imgconform()
+                .args([flag[0], &format!("{}={n}", flag[1])])
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{flag:?} {n}: {err}");
+            assert!(err.contains(flag[1]) && err.contains(n), "{flag:?} {n}: {err}");
+            if n == over {
+                assert!(err.contains(&format!("at most {max}")), "the error names the maximum: {err}");
+            }
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+    // The maximum itself is accepted (--list-quirks exits before building the catalogue).
+    let out = imgconform()
+        .args(["mock", "--images", &max, "--list-quirks"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn mock_lists_its_quirks() {
     let out = imgconform().args(["mock", "--list-quirks"]).output().unwrap();

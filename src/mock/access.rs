@@ -5,7 +5,7 @@
 //! `os_hidden` images; an admin sees every project's private images but still gets those rules
 //! for community and hidden images.
 
-use super::images::{Image, MemberStatus};
+use super::model::{Image, MemberStatus};
 
 /// The project (and role) a token acts for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -20,12 +20,49 @@ pub struct Content {
     pub len: u64,
 }
 
-/// The md5 and sha512 of an image's bytes, as lower-case hex (Glance's `checksum` and
-/// `os_hash_value` with `os_hash_algo` sha512).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The md5 and sha512 of an image's bytes (Glance's `checksum` and `os_hash_value` with
+/// `os_hash_algo` sha512), kept as bytes (80 bytes in place, not two hex strings on the heap)
+/// and shown as lower-case hex.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Digests {
-    pub md5: String,
-    pub sha512: String,
+    pub md5: [u8; 16],
+    pub sha512: [u8; 64],
+}
+
+impl Digests {
+    pub fn md5_hex(&self) -> String {
+        hex(&self.md5)
+    }
+
+    pub fn sha512_hex(&self) -> String {
+        hex(&self.sha512)
+    }
+
+    /// Digests written down as lower-case hex (what a list shows); `None` if they are not.
+    pub fn from_hex(md5: &str, sha512: &str) -> Option<Digests> {
+        Some(Digests {
+            md5: unhex(md5)?,
+            sha512: unhex(sha512)?,
+        })
+    }
+}
+
+/// Lower-case hex of exactly `N` bytes (upper case is another string, as Glance compares).
+pub fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let b = s.as_bytes();
+    if b.len() != 2 * N {
+        return None;
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; N];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = nibble(b[2 * i])? << 4 | nibble(b[2 * i + 1])?;
+    }
+    Some(out)
 }
 
 /// Chunk size of the stream and of the digest computation.
@@ -67,8 +104,8 @@ impl Content {
             offset += n as u64;
         }
         Digests {
-            md5: hex(&md5.finalize()),
-            sha512: hex(&sha.finalize()),
+            md5: md5.finalize().into(),
+            sha512: sha.finalize().into(),
         }
     }
 
@@ -83,7 +120,13 @@ impl Content {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
 }
 
 /// A body that generates the next chunk when polled: constant memory for any size.
@@ -144,8 +187,15 @@ mod tests {
     #[test]
     fn digests_are_those_of_the_bytes() {
         let empty = Content { seed: 1, len: 0 }.digests();
-        assert_eq!(empty.md5, "d41d8cd98f00b204e9800998ecf8427e");
-        assert!(empty.sha512.starts_with("cf83e1357eefb8bd"));
+        assert_eq!(empty.md5_hex(), "d41d8cd98f00b204e9800998ecf8427e");
+        assert!(empty.sha512_hex().starts_with("cf83e1357eefb8bd"));
+        assert_eq!(
+            Digests::from_hex(&empty.md5_hex(), &empty.sha512_hex()),
+            Some(empty)
+        );
+        assert_eq!(unhex::<2>("0aff"), Some([10, 255]));
+        assert_eq!(unhex::<2>("0AFF"), None, "upper case is another value");
+        assert_eq!(unhex::<2>("0af"), None);
         // Across a chunk boundary: the chunked digest equals the one-shot digest.
         let c = Content {
             seed: 42,
@@ -153,7 +203,7 @@ mod tests {
         };
         let mut all = vec![0u8; c.len as usize];
         c.fill(0, &mut all);
-        assert_eq!(c.digests().md5, hex(&Md5::digest(&all)));
-        assert_eq!(c.digests().sha512, hex(&Sha512::digest(&all)));
+        assert_eq!(c.digests().md5_hex(), hex(&Md5::digest(&all)));
+        assert_eq!(c.digests().sha512_hex(), hex(&Sha512::digest(&all)));
     }
 }

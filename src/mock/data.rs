@@ -86,7 +86,7 @@ pub async fn download(
     {
         h.insert(header::CONTENT_RANGE, v);
     }
-    if let Some(v) = img.checksum.as_deref().and_then(|c| HeaderValue::from_str(c).ok()) {
+    if let Some(v) = img.checksum().and_then(|c| HeaderValue::from_str(&c).ok()) {
         h.insert("content-md5", v);
     }
     r

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::access::{self, Viewer};
 use super::errors::{self, Refused, json_response};
-use super::images::Image;
+use super::model::Image;
 use super::listing;
 use super::quirk::Quirk;
 use super::state::MockState;
@@ -82,7 +82,7 @@ fn list_response(
     match listing::list_as(
         flavor,
         viewer,
-        &state.images,
+        &state.catalogue,
         query.unwrap_or(""),
         &config.quirks,
         &config.variants,
@@ -133,8 +133,9 @@ fn quirked(state: &MockState, img: &Image, mut v: Value) -> Value {
         m.remove("visibility");
     }
     if state.quirk(Quirk::SelfLinkOtherImage) {
-        let at = state.images.iter().position(|i| i.id == img.id).unwrap_or(0);
-        let other = &state.images[(at + 1) % state.images.len()];
+        let c = &state.catalogue;
+        let at = c.position(&img.id).unwrap_or(0) as usize;
+        let other = &c.images()[(at + 1) % c.len()];
         m.insert("self".into(), json!(format!("/v2/images/{}", other.id)));
     }
     v
@@ -146,8 +147,8 @@ fn image_json(img: &Image, flavor: listing::Flavor) -> Value {
     if flavor == listing::Flavor::Ims
         && let Value::Object(m) = &mut v
     {
-        for (k, val) in &img.ims {
-            m.insert(k.clone(), json!(val));
+        for (k, val) in img.ims.iter() {
+            m.insert(k.to_string(), json!(val));
         }
         m.insert("virtual_env_type".into(), json!("FusionCompute"));
     }

@@ -1,16 +1,17 @@
 //! `GET /v2/images` as Glance computes it: parse and validate the query, take the images the
-//! viewer's list holds (`visibility`, `member_status`, `os_hidden`: see `access`), filter,
-//! sort, continue after the marker, cut the page, and build `first`/`next`. Pure functions,
-//! no HTTP.
+//! viewer's list holds (`visibility`, `member_status`, `os_hidden`: see `access`), filter
+//! (`filters`), sort (`order`), continue after the marker, cut the page (`select`, from the
+//! catalogue's indexes), and build `first`/`next`. Pure functions, no HTTP.
 
-use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
-
 use super::access::{self, Shares, Viewer};
-use super::images::{Image, MemberStatus};
+use super::catalogue::{Catalogue, Post};
+use super::filters::Filter;
+use super::model::{Image, MemberStatus};
+use super::order::{Dir, Order, SortKey};
 use super::quirk::Quirk;
+use super::select::{After, Hint, Source, select};
 use super::variant::Variant;
 
 pub const DEFAULT_LIMIT: usize = 25;
@@ -18,16 +19,6 @@ pub const DEFAULT_LIMIT: usize = 25;
 pub const MAX_LIMIT: usize = 1000;
 /// `api_limit_max` of the `small-max-page` variant.
 pub const SMALL_MAX_LIMIT: usize = 20;
-const SORT_KEYS: &[&str] = &[
-    "name",
-    "status",
-    "container_format",
-    "disk_format",
-    "size",
-    "id",
-    "created_at",
-    "updated_at",
-];
 /// Parameters that are not per-image filters: paging, sorting, and the scope of the list.
 const CONTROL: &[&str] = &[
     "limit",
@@ -66,6 +57,25 @@ struct Scope<'q> {
     hidden: bool,
 }
 
+impl Scope<'_> {
+    fn holds(&self, img: &Image, viewer: Viewer) -> bool {
+        img.os_hidden == self.hidden && access::listed(img, viewer, self.visibility, self.shares)
+    }
+
+    /// Candidates for the scope: a list of one visibility holds only images of it, a list of
+    /// hidden images only hidden ones.
+    fn hints(&self) -> Vec<Hint<'_>> {
+        let mut out = Vec::new();
+        if let Some(v) = self.visibility.filter(|v| *v != "all") {
+            out.push(vec![Source::Posting(Post::Visibility(v))]);
+        }
+        if self.hidden {
+            out.push(vec![Source::Posting(Post::Hidden)]);
+        }
+        out
+    }
+}
+
 fn parse_scope<'q>(q: &'q Query) -> Result<Scope<'q>, BadRequest> {
     let visibility = q.last("visibility");
     if let Some(v) = visibility.filter(|v| !v.is_empty() && !access::VISIBILITIES.contains(v)) {
@@ -97,12 +107,6 @@ pub struct Page<'a> {
     pub next: Option<String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Dir {
-    Asc,
-    Desc,
-}
-
 /// Python `int()` on a query value: surrounding blanks and a sign are allowed.
 fn python_int(s: &str) -> Option<i64> {
     let t = s.trim();
@@ -117,69 +121,6 @@ fn python_int(s: &str) -> Option<i64> {
             Some(i64::MAX)
         }
     })
-}
-
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .map(|n| n.and_utc())
-}
-
-/// `in:a,"b,c"` → ["a", "b,c"]; anything else → [value].
-fn in_values(v: &str) -> Vec<String> {
-    let Some(list) = v.strip_prefix("in:") else {
-        return vec![v.to_string()];
-    };
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for c in list.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
-fn sort_value(img: &Image, key: &str) -> Option<String> {
-    match key {
-        "name" => img.name.clone(),
-        "status" => Some(img.status.to_string()),
-        "container_format" => Some(img.container_format.to_string()),
-        "disk_format" => Some(img.disk_format.to_string()),
-        "id" => Some(img.id.clone()),
-        _ => None,
-    }
-}
-
-/// Compares two optional values; nulls are the smallest (first in asc, last in desc: sqlite
-/// and MySQL) or, with `nulls_last`, the largest (PostgreSQL).
-fn cmp_nullable<T: Ord>(a: Option<T>, b: Option<T>, nulls_last: bool) -> Ordering {
-    match (a, b) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        (None, None) => Ordering::Equal,
-        (None, Some(_)) if nulls_last => Ordering::Greater,
-        (None, Some(_)) => Ordering::Less,
-        (Some(_), None) if nulls_last => Ordering::Less,
-        (Some(_), None) => Ordering::Greater,
-    }
-}
-
-/// Compares two images on one key.
-fn cmp_key(a: &Image, b: &Image, key: &str, nulls_last: bool) -> Ordering {
-    match key {
-        "size" => cmp_nullable(a.size, b.size, nulls_last),
-        "created_at" => a.created_at.cmp(&b.created_at),
-        "updated_at" => a.updated_at.cmp(&b.updated_at),
-        k => cmp_nullable(sort_value(a, k), sort_value(b, k), nulls_last),
-    }
 }
 
 struct Query {
@@ -199,7 +140,7 @@ impl Query {
     }
 }
 
-fn parse_sort(q: &Query, quirks: &BTreeSet<Quirk>) -> Result<Vec<(String, Dir)>, BadRequest> {
+fn parse_sort(q: &Query, quirks: &BTreeSet<Quirk>) -> Result<Vec<(SortKey, Dir)>, BadRequest> {
     let keys = q.all("sort_key");
     let dirs = q.all("sort_dir");
     let new = q.last("sort");
@@ -211,7 +152,7 @@ fn parse_sort(q: &Query, quirks: &BTreeSet<Quirk>) -> Result<Vec<(String, Dir)>,
         "desc" => Ok(Dir::Desc),
         other => Err(BadRequest(format!("Invalid sort direction: {other}"))),
     };
-    let mut out = Vec::new();
+    let mut out: Vec<(String, Dir)> = Vec::new();
     if let Some(spec) = new {
         for part in spec.split(',') {
             let (k, d) = part.split_once(':').unwrap_or((part, "desc"));
@@ -233,120 +174,26 @@ fn parse_sort(q: &Query, quirks: &BTreeSet<Quirk>) -> Result<Vec<(String, Dir)>,
             out = vec![("created_at".to_string(), Dir::Asc)];
         }
     }
-    for (k, _) in &out {
-        if !SORT_KEYS.contains(&k.as_str()) {
-            if quirks.contains(&Quirk::UnknownSortKey200) {
-                return Ok(vec![("created_at".to_string(), Dir::Desc)]);
+    let mut sort = Vec::with_capacity(out.len());
+    for (k, d) in &out {
+        match SortKey::parse(k) {
+            Some(key) => sort.push((key, *d)),
+            None if quirks.contains(&Quirk::UnknownSortKey200) => return Ok(vec![(SortKey::CreatedAt, Dir::Desc)]),
+            None => {
+                let names: Vec<&str> = SortKey::ALL.iter().map(|k| k.name()).collect();
+                return Err(BadRequest(format!(
+                    "Invalid sort key: {k}. It must be one of the following: {}.",
+                    names.join(", ")
+                )));
             }
-            return Err(BadRequest(format!(
-                "Invalid sort key: {k}. It must be one of the following: {}.",
-                SORT_KEYS.join(", ")
-            )));
         }
     }
     if quirks.contains(&Quirk::SortDirIgnored) {
-        for (_, d) in &mut out {
+        for (_, d) in &mut sort {
             *d = Dir::Desc;
         }
     }
-    Ok(out)
-}
-
-fn order(a: &Image, b: &Image, sort: &[(String, Dir)], nulls_last: bool) -> Ordering {
-    for (k, d) in sort {
-        let o = cmp_key(a, b, k, nulls_last);
-        let o = if *d == Dir::Desc { o.reverse() } else { o };
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    // A total order: ids break ties in the direction of the last key.
-    let o = a.id.cmp(&b.id);
-    if sort.last().is_some_and(|(_, d)| *d == Dir::Desc) {
-        o.reverse()
-    } else {
-        o
-    }
-}
-
-/// Whether an image passes one filter parameter.
-fn matches(img: &Image, key: &str, value: &str, flavor: Flavor, quirks: &BTreeSet<Quirk>) -> Result<bool, BadRequest> {
-    let any_of = |actual: Option<&str>| in_values(value).iter().any(|v| Some(v.as_str()) == actual);
-    Ok(match key {
-        "name" if quirks.contains(&Quirk::NameFilterCaseInsensitive) => in_values(value).iter().any(|v| {
-            img.name
-                .as_deref()
-                .is_some_and(|n| n.to_lowercase() == v.to_lowercase())
-        }),
-        "name" if quirks.contains(&Quirk::NameFilterSubstring) => in_values(value)
-            .iter()
-            .any(|v| img.name.as_deref().is_some_and(|n| n.contains(v.as_str()))),
-        "name" => any_of(img.name.as_deref()),
-        "status" => any_of(Some(img.status)),
-        "id" => any_of(Some(&img.id)),
-        "disk_format" => any_of(Some(img.disk_format)),
-        "container_format" => any_of(Some(img.container_format)),
-        "owner" => value == img.owner,
-        "checksum" => img.checksum.as_deref() == Some(value),
-        "protected" => match value {
-            "true" | "false" => img.protected == (value == "true"),
-            other => {
-                return Err(BadRequest(format!(
-                    "Invalid value '{other}' for 'protected' filter. Valid values are 'true' or 'false'."
-                )));
-            }
-        },
-        "min_ram" => img.min_ram.to_string() == value,
-        "min_disk" => img.min_disk.to_string() == value,
-        "size_min" | "size_max" => {
-            let bound: i64 = value
-                .trim()
-                .parse()
-                .map_err(|_| BadRequest("Unable to filter on a range with a non-numeric value.".into()))?;
-            match img.size {
-                None => false,
-                Some(s) if key == "size_min" && quirks.contains(&Quirk::SizeMinExclusive) => (s as i64) > bound,
-                Some(s) if key == "size_min" => (s as i64) >= bound,
-                Some(s) => (s as i64) <= bound,
-            }
-        }
-        "created_at" | "updated_at" => {
-            let (op, time) = match value.split_once(':') {
-                Some((op, rest)) if op.chars().all(|c| c.is_ascii_alphabetic()) => (op, rest),
-                _ => ("eq", value),
-            };
-            let t = parse_time(time).ok_or_else(|| {
-                BadRequest(format!(
-                    "Bad \"{key}\" query filter format. Use ISO 8601 DateTime notation."
-                ))
-            })?;
-            let actual = if key == "created_at" {
-                img.created_at
-            } else {
-                img.updated_at
-            };
-            match op {
-                "gt" if flavor == Flavor::Ims && quirks.contains(&Quirk::ImsCreatedAtGtAsGte) => actual >= t,
-                "gt" => actual > t,
-                "gte" => actual >= t,
-                "lt" => actual < t,
-                "lte" => actual <= t,
-                "eq" => actual == t,
-                "neq" => actual != t,
-                _ => return Err(BadRequest("Unable to filter on a unknown operator.".into())),
-            }
-        }
-        "changes-since" => {
-            return Err(BadRequest(
-                "The \"changes-since\" filter is no longer available on v2.".into(),
-            ));
-        }
-        // IMS: tags written `Key.Value` before its upgrade are queried as `Key=Value`.
-        "tag" if flavor == Flavor::Ims => img.tags.iter().any(|t| t == value || t.replacen('.', "=", 1) == value),
-        "tag" => img.tags.iter().any(|t| t == value),
-        other if flavor == Flavor::Ims && other.starts_with("__") => img.ims.get(other).is_some_and(|v| v == value),
-        other => img.properties.get(other).is_some_and(|v| v == value),
-    })
+    Ok(sort)
 }
 
 /// Markers the `next-never-ends` quirk makes up: never a real image, never the same twice.
@@ -372,7 +219,7 @@ fn link(pairs: &[(String, String)]) -> String {
 
 /// Computes one page of the default project's list for a raw query string.
 #[cfg(test)]
-pub fn list<'a>(catalogue: &'a [Image], raw_query: &str, quirks: &BTreeSet<Quirk>) -> Result<Page<'a>, Refusal> {
+pub fn list<'a>(catalogue: &'a Catalogue, raw_query: &str, quirks: &BTreeSet<Quirk>) -> Result<Page<'a>, Refusal> {
     let demo = Viewer {
         project: super::identity::PROJECT_ID,
         admin: false,
@@ -392,7 +239,7 @@ pub enum Flavor {
 pub fn list_as<'a>(
     flavor: Flavor,
     viewer: Viewer,
-    catalogue: &'a [Image],
+    catalogue: &'a Catalogue,
     raw_query: &str,
     quirks: &BTreeSet<Quirk>,
     variants: &BTreeSet<Variant>,
@@ -429,49 +276,39 @@ pub fn list_as<'a>(
             None => return Err(Refusal::BadRequest("limit param must be an integer".into())),
         },
     };
-    let sort = parse_sort(&q, quirks)?;
-
-    let mut images: Vec<&Image> = Vec::new();
-    'images: for img in catalogue {
-        if img.os_hidden != scope.hidden || !access::listed(img, viewer, scope.visibility, scope.shares) {
+    let order = Order {
+        keys: parse_sort(&q, quirks)?,
+        nulls_last,
+    };
+    let mut filters = Vec::new();
+    for (k, v) in &q.pairs {
+        if CONTROL.contains(&k.as_str()) {
             continue;
         }
-        for (k, v) in &q.pairs {
-            if CONTROL.contains(&k.as_str()) {
-                continue;
-            }
-            if flavor == Flavor::Ims && k == "__platform" && quirks.contains(&Quirk::ImsPlatformFilterIgnored) {
-                continue;
-            }
-            if !matches(img, k, v, flavor, quirks)? {
-                continue 'images;
-            }
+        if flavor == Flavor::Ims && k == "__platform" && quirks.contains(&Quirk::ImsPlatformFilterIgnored) {
+            continue;
         }
-        images.push(img);
+        filters.push(Filter::parse(k, v, flavor, quirks)?);
     }
-    images.sort_by(|a, b| order(a, b, &sort, nulls_last));
 
+    let mut after = None;
+    // The `next-never-ends` quirk's made-up markers lead to more empty pages.
+    let mut endless = false;
     if let Some(marker) = q.last("marker") {
-        match catalogue.iter().find(|i| i.id == marker) {
-            Some(m) if !access::can_see(m, viewer) => {
+        match catalogue.position(marker) {
+            Some(p) if !access::can_see(catalogue.image(p), viewer) => {
                 return Err(Refusal::Forbidden(format!(
                     "Forbidding request, image {marker} not visible"
                 )));
             }
-            Some(m) => {
-                let keep = if quirks.contains(&Quirk::MarkerInclusive) {
-                    Ordering::Less
-                } else {
-                    Ordering::Equal
-                };
-                images.retain(|i| order(i, m, &sort, nulls_last) > keep);
-                if quirks.contains(&Quirk::PageGap) && !images.is_empty() {
-                    images.remove(0);
-                }
+            Some(pos) => {
+                after = Some(After {
+                    pos,
+                    inclusive: quirks.contains(&Quirk::MarkerInclusive),
+                });
             }
             None if quirks.contains(&Quirk::UnknownMarker200) => {}
-            // The quirk's made-up markers lead to more empty pages, each with a new marker.
-            None if quirks.contains(&Quirk::NextNeverEnds) && endless_marker(marker).is_some() => images.clear(),
+            None if quirks.contains(&Quirk::NextNeverEnds) && endless_marker(marker).is_some() => endless = true,
             None => return Err(Refusal::BadRequest(format!("No image found with ID {marker}"))),
         }
     }
@@ -485,15 +322,28 @@ pub fn list_as<'a>(
     // documents its default page (25 images), so there only a limited request is short.
     let short = variants.contains(&Variant::ShortPages) && (flavor == Flavor::Glance || q.last("limit").is_some());
     let take = if short { take.div_ceil(2) } else { take };
-    let more_follow = images.len() > take;
-    images.truncate(take);
+    // The `page-gap` quirk drops the first image after a marker; one more tells whether more follow.
+    let gap = quirks.contains(&Quirk::PageGap) && after.is_some();
+    let mut found = if endless {
+        Vec::new()
+    } else {
+        let mut hints = scope.hints();
+        hints.extend(filters.iter().filter_map(Filter::hint));
+        let pred = |img: &Image| scope.holds(img, viewer) && filters.iter().all(|f| f.matches(img));
+        select(catalogue, &order, &hints, pred, after, take + 1 + usize::from(gap))
+    };
+    if gap && !found.is_empty() {
+        found.remove(0);
+    }
+    let more_follow = found.len() > take;
+    found.truncate(take);
+    let mut images: Vec<&Image> = found.iter().map(|&p| catalogue.image(p)).collect();
     if quirks.contains(&Quirk::SecondPageOtherOrder) && q.last("marker").is_some() {
         images.sort_by(|a, b| a.id.cmp(&b.id));
     }
     if quirks.contains(&Quirk::DuplicateInPage) && q.last("marker").is_none() && images.len() > 1 {
         images.push(images[0]);
     }
-
     let without_marker: Vec<(String, String)> = q.pairs.iter().filter(|(k, _)| k != "marker").cloned().collect();
     let first = link(&without_marker);
     // Glance links a full page (even the last); a server may instead link only while more
@@ -527,8 +377,11 @@ pub fn list_as<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::images::catalogue;
     use super::*;
+
+    fn catalogue(n: usize) -> Catalogue {
+        Catalogue::new(super::super::images::catalogue(n))
+    }
 
     fn none() -> BTreeSet<Quirk> {
         BTreeSet::new()
@@ -564,7 +417,7 @@ mod tests {
     #[test]
     fn walking_every_sort_key_reaches_every_image_once() {
         let c = catalogue(40);
-        for key in SORT_KEYS {
+        for key in SortKey::ALL.map(SortKey::name) {
             for dir in ["asc", "desc"] {
                 let mut q = format!("limit=3&sort_key={key}&sort_dir={dir}");
                 let mut seen = Vec::new();
@@ -603,7 +456,7 @@ mod tests {
         assert!(list(&c, "marker=00000000-0000-4000-8000-000000000000", &none()).is_err());
         assert!(list(&c, "changes-since=2020-01-01T00:00:00Z", &none()).is_err());
         assert!(list(&c, "created_at=gt:yesterday", &none()).is_err());
-        let size = c[2].size.unwrap();
+        let size = c.image(2).size.unwrap();
         let got = list(&c, &format!("size_min={size}&size_max={size}&limit=100"), &none()).unwrap();
         assert_eq!(
             got.images.len(),

@@ -13,12 +13,12 @@ use serde_json::{Value, json};
 use super::access::Viewer;
 use super::errors::{self, Refused, json_response};
 use super::glance::gate;
-use super::images::{Image, Member, timestamp};
+use super::model::{Image, Member, timestamp};
 use super::state::MockState;
 
 fn member_json(img: &Image, m: &Member) -> Value {
     json!({
-        "member_id": m.project,
+        "member_id": &*m.project,
         "image_id": img.id,
         "status": m.status.as_str(),
         "created_at": timestamp(&m.created_at),
@@ -30,7 +30,7 @@ fn member_json(img: &Image, m: &Member) -> Value {
 /// The members the viewer may see: all for the owner or an admin, else only its own.
 fn seen_by(img: &Image, viewer: Viewer) -> impl Iterator<Item = &Member> {
     let all = viewer.admin || img.owner == viewer.project;
-    img.members.iter().filter(move |m| all || m.project == viewer.project)
+    img.members.iter().filter(move |m| all || &*m.project == viewer.project)
 }
 
 /// The image for the members API: one the viewer may see, or Glance's 404.
@@ -92,7 +92,7 @@ pub async fn show(
     if img.visibility != "shared" {
         return errors::glance(StatusCode::NOT_FOUND, "Only shared images have members.", &headers);
     }
-    match seen_by(img, viewer).find(|m| m.project == member) {
+    match seen_by(img, viewer).find(|m| *m.project == *member) {
         Some(m) => json_response(StatusCode::OK, &member_json(img, m)),
         None => errors::glance(
             StatusCode::NOT_FOUND,

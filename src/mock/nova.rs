@@ -13,9 +13,12 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
 use super::access::{self, Shares, Viewer};
+use super::catalogue::Post;
 use super::errors::{Refused, base_url, json_response, nova as fault};
-use super::images::{Image, MemberStatus, timestamp};
+use super::model::{Image, MemberStatus, timestamp};
+use super::order::{Dir, Order, SortKey};
 use super::quirk::Quirk;
+use super::select::{After, Hint, Source, select};
 use super::state::MockState;
 use super::variant::Variant;
 
@@ -31,7 +34,7 @@ const DELETED_WINDOW_DAYS: i64 = 30;
 /// `deleted-in-changes-since` variant): the viewer's own (or any, for an admin), deleted (its
 /// `updated_at`) at or after the time, and the time within the 30 days before the mock's
 /// clock.
-fn deleted_shown(img: &Image, viewer: Viewer, since: DateTime<Utc>) -> bool {
+pub(super) fn deleted_shown(img: &Image, viewer: Viewer, since: DateTime<Utc>) -> bool {
     let window = super::images::mock_clock() - chrono::Duration::days(DELETED_WINDOW_DAYS);
     img.status == "deleted"
         && (viewer.admin || img.owner == viewer.project)
@@ -138,7 +141,7 @@ fn item(img: &Image, base: &str, tenant: &str, detail: bool, quirks: &std::colle
         m.insert("OS-EXT-IMG-SIZE:size".into(), json!(img.size.unwrap_or(0)));
         m.insert("created".into(), json!(timestamp(&img.created_at)));
         m.insert("updated".into(), json!(timestamp(&img.updated_at)));
-        m.insert("metadata".into(), json!(img.properties));
+        m.insert("metadata".into(), img.properties.to_json());
         m.insert("minDisk".into(), json!(img.min_disk));
         m.insert("minRam".into(), json!(img.min_ram));
         m.insert("progress".into(), json!(progress));
@@ -168,6 +171,87 @@ fn parse_since(s: &str, ignore_offset: bool) -> Option<DateTime<Utc>> {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
         .ok()
         .map(|n| n.and_utc())
+}
+
+/// One page of the compute list and whether it is full (then `images_links` has a next link),
+/// or the marker that is not in the list (Nova's 400).
+pub(super) fn page<'c>(
+    state: &'c MockState,
+    viewer: Viewer,
+    pairs: &[(String, String)],
+    limit: Option<usize>,
+    since: Option<DateTime<Utc>>,
+    detail: bool,
+) -> Result<(Vec<&'c Image>, bool), String> {
+    let quirks = &state.config.quirks;
+    let last = |k: &str| pairs.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    // What Glance's default list holds for the token, in Glance's default order: created_at
+    // desc, id desc.
+    let cat = &state.catalogue;
+    let with_deleted = since.filter(|_| state.variant(Variant::DeletedInChangesSince));
+    let in_scope = |i: &Image| {
+        (!i.os_hidden && access::listed(i, viewer, None, Shares::Only(MemberStatus::Accepted)))
+            || with_deleted.is_some_and(|t| deleted_shown(i, viewer, t))
+    };
+    // The `compute-detail-missing-one` quirk drops the last (oldest) image of that list.
+    let dropped = (detail && quirks.contains(&Quirk::ComputeDetailMissingOne))
+        .then(|| {
+            cat.sorted(SortKey::CreatedAt, false)
+                .iter()
+                .map(|&p| cat.image(p))
+                .find(|i| in_scope(i))
+        })
+        .flatten();
+    let name = last("name");
+    let status = last("status");
+    let kind = last("type");
+    let server = last("server").map(|s| s.rsplit('/').next().unwrap_or(s));
+    let listed = |img: &Image| {
+        in_scope(img)
+            && !dropped.is_some_and(|d| std::ptr::eq(d, img))
+            && name.is_none_or(|n| img.name.as_deref() == Some(n))
+            && status.is_none_or(|s| compute_status(img.status) == s)
+            && kind.is_none_or(|t| img.properties.get("image_type") == Some(t))
+            && server.is_none_or(|s| img.properties.get("instance_uuid") == Some(s))
+            && since.is_none_or(|t| img.updated_at >= t)
+    };
+    let mut hints: Vec<Hint<'_>> = Vec::new();
+    if let Some(n) = name {
+        hints.push(vec![Source::Equal(SortKey::Name, n)]);
+    }
+    if let Some(t) = kind {
+        hints.push(vec![Source::Posting(Post::Property("image_type", t))]);
+    }
+    if let Some(s) = server {
+        hints.push(vec![Source::Posting(Post::Property("instance_uuid", s))]);
+    }
+    let mut after = None;
+    if let Some(marker) = last("marker").filter(|m| !m.is_empty()) {
+        match cat.position(marker).filter(|&p| listed(cat.image(p))) {
+            Some(pos) => after = Some(After { pos, inclusive: false }),
+            None => {
+                return Err(marker.to_string());
+            }
+        }
+    }
+    let order = Order {
+        keys: vec![(SortKey::CreatedAt, Dir::Desc)],
+        nulls_last: false,
+    };
+    // One more than the page tells whether the page is followed by more.
+    let need = limit.map_or(usize::MAX, |l| l + 1);
+    let found = select(cat, &order, &hints, listed, after, need);
+    let mut images: Vec<&Image> = found.iter().map(|&p| cat.image(p)).collect();
+    // Nova links a full page (even the last); `no-next-on-full-last-page` only while more follow.
+    let full = match limit {
+        Some(l) if state.variant(Variant::NoNextOnFullLastPage) => images.len() > l,
+        Some(l) => images.len() >= l,
+        None => false,
+    };
+    if let Some(l) = limit {
+        images.truncate(l);
+    }
+    Ok((images, full))
 }
 
 fn list(state: &MockState, headers: &HeaderMap, viewer: Viewer, tenant: &str, query: &str, detail: bool) -> Response {
@@ -209,54 +293,16 @@ fn list(state: &MockState, headers: &HeaderMap, viewer: Viewer, tenant: &str, qu
             }
         },
     };
-    // What Glance's default list holds for the token, in Glance's default order: created_at
-    // desc, id desc.
-    let with_deleted = since.filter(|_| state.variant(Variant::DeletedInChangesSince));
-    let mut images: Vec<&Image> = state
-        .images
-        .iter()
-        .filter(|i| {
-            (!i.os_hidden && access::listed(i, viewer, None, Shares::Only(MemberStatus::Accepted)))
-                || with_deleted.is_some_and(|t| deleted_shown(i, viewer, t))
-        })
-        .collect();
-    images.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-    if detail && quirks.contains(&Quirk::ComputeDetailMissingOne) {
-        images.pop();
-    }
-    images.retain(|img| {
-        last("name").is_none_or(|n| img.name.as_deref() == Some(n))
-            && last("status").is_none_or(|s| compute_status(img.status) == s)
-            && last("type").is_none_or(|t| img.properties.get("image_type").map(String::as_str) == Some(t))
-            && last("server").is_none_or(|s| {
-                let s = s.rsplit('/').next().unwrap_or(s);
-                img.properties.get("instance_uuid").map(String::as_str) == Some(s)
-            })
-            && since.is_none_or(|t| img.updated_at >= t)
-    });
-    if let Some(marker) = last("marker").filter(|m| !m.is_empty()) {
-        match images.iter().position(|i| i.id == marker) {
-            Some(p) => {
-                images.drain(..=p);
-            }
-            None => {
-                return fault(
-                    StatusCode::BAD_REQUEST,
-                    "badRequest",
-                    &format!("HTTP 400 Bad Request: No image found with ID {marker}"),
-                );
-            }
+    let (images, full) = match page(state, viewer, &pairs, limit, since, detail) {
+        Ok(p) => p,
+        Err(marker) => {
+            return fault(
+                StatusCode::BAD_REQUEST,
+                "badRequest",
+                &format!("HTTP 400 Bad Request: No image found with ID {marker}"),
+            );
         }
-    }
-    // Nova links a full page (even the last); `no-next-on-full-last-page` only while more follow.
-    let full = match limit {
-        Some(l) if state.variant(Variant::NoNextOnFullLastPage) => images.len() > l,
-        Some(l) => images.len() >= l,
-        None => false,
     };
-    if let Some(l) = limit {
-        images.truncate(l);
-    }
     let base = base_url(headers);
     let extension = state.variant(Variant::ExtensionFields);
     let items: Vec<Value> = images

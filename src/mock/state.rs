@@ -7,25 +7,26 @@ use axum::http::{HeaderMap, HeaderValue};
 
 use super::MockConfig;
 use super::access::Viewer;
+use super::catalogue::Catalogue;
 use super::identity::{Directory, Identity};
-use super::images::Image;
+use super::model::Image;
 use super::quirk::Quirk;
 use super::variant::Variant;
 
 pub struct MockState {
     pub config: MockConfig,
-    pub images: Vec<Image>,
+    pub catalogue: Catalogue,
     pub directory: Directory,
     pub requests: AtomicU64,
 }
 
 impl MockState {
     pub fn new(config: MockConfig) -> Self {
-        let images = super::images::catalogue(config.images);
+        let catalogue = Catalogue::new(super::images::catalogue(config.images.min(super::MAX_IMAGES)));
         let directory = Directory::new(&config);
         MockState {
             config,
-            images,
+            catalogue,
             directory,
             requests: AtomicU64::new(0),
         }
@@ -59,7 +60,7 @@ impl MockState {
     }
 
     pub fn image(&self, id: &str) -> Option<&Image> {
-        self.images.iter().find(|i| i.id == id)
+        self.catalogue.get(id)
     }
 }
 
