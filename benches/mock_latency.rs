@@ -108,7 +108,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn pick<'a>(&mut self, v: &'a [String]) -> &'a str {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         &v[(self.0 >> 33) as usize % v.len()]
     }
 }
@@ -160,7 +163,10 @@ fn main() {
         {
             break c;
         }
-        assert!(started.elapsed() < Duration::from_secs(300), "the mock did not answer in 300 s");
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "the mock did not answer in 300 s"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     let startup = started.elapsed().as_secs_f64();
@@ -179,7 +185,10 @@ fn main() {
         .expect("a page");
     markers.extend(ids(&body, "images"));
     let (_, body) = conn
-        .get(&format!("/compute/v2/{TENANT}/images/detail?status=ACTIVE&limit=1000"), TOKEN)
+        .get(
+            &format!("/compute/v2/{TENANT}/images/detail?status=ACTIVE&limit=1000"),
+            TOKEN,
+        )
         .expect("a page");
     let compute_markers = ids(&body, "images");
 
@@ -187,31 +196,65 @@ fn main() {
     let templates: &[Template] = &[
         ("image-v2", |_| "/image/v2/images".into()),
         ("image-v2", |m| format!("/image/v2/images?limit=25&marker={m}")),
-        ("image-v2", |m| format!("/image/v2/images?sort_key=name&sort_dir=asc&limit=25&marker={m}")),
-        ("image-v2", |m| format!("/image/v2/images?status=active&sort_key=size&sort_dir=desc&limit=20&marker={m}")),
-        ("image-v2", |_| "/image/v2/images?visibility=public&sort=name:asc&limit=50".into()),
-        ("image-v2", |m| format!("/image/v2/images?tag=gold&sort_key=updated_at&sort_dir=asc&marker={m}")),
-        ("image-v2", |_| "/image/v2/images?os_distro=ubuntu&sort=name:desc".into()),
-        ("image-v2", |_| "/image/v2/images?name=in:image-05000,image-50000,fedora-40".into()),
-        ("image-v2", |m| format!("/image/v2/images?sort=status:asc,name:desc&limit=20&marker={m}")),
-        ("image-v2", |m| format!("/image/v2/images?sort=disk_format:desc,size:asc&limit=10&marker={m}")),
-        ("image-v2", |_| "/image/v2/images?created_at=gt:2027-01-01T00:00:00Z&sort_key=created_at&sort_dir=asc&limit=25".into()),
-        ("image-v2", |_| "/image/v2/images?member_status=all&visibility=shared&limit=25".into()),
-        ("image-v2", |_| "/image/v2/images?size_min=1000&size_max=1100&limit=25&sort_key=size".into()),
+        ("image-v2", |m| {
+            format!("/image/v2/images?sort_key=name&sort_dir=asc&limit=25&marker={m}")
+        }),
+        ("image-v2", |m| {
+            format!("/image/v2/images?status=active&sort_key=size&sort_dir=desc&limit=20&marker={m}")
+        }),
+        ("image-v2", |_| {
+            "/image/v2/images?visibility=public&sort=name:asc&limit=50".into()
+        }),
+        ("image-v2", |m| {
+            format!("/image/v2/images?tag=gold&sort_key=updated_at&sort_dir=asc&marker={m}")
+        }),
+        ("image-v2", |_| {
+            "/image/v2/images?os_distro=ubuntu&sort=name:desc".into()
+        }),
+        ("image-v2", |_| {
+            "/image/v2/images?name=in:image-05000,image-50000,fedora-40".into()
+        }),
+        ("image-v2", |m| {
+            format!("/image/v2/images?sort=status:asc,name:desc&limit=20&marker={m}")
+        }),
+        ("image-v2", |m| {
+            format!("/image/v2/images?sort=disk_format:desc,size:asc&limit=10&marker={m}")
+        }),
+        ("image-v2", |_| {
+            "/image/v2/images?created_at=gt:2027-01-01T00:00:00Z&sort_key=created_at&sort_dir=asc&limit=25".into()
+        }),
+        ("image-v2", |_| {
+            "/image/v2/images?member_status=all&visibility=shared&limit=25".into()
+        }),
+        ("image-v2", |_| {
+            "/image/v2/images?size_min=1000&size_max=1100&limit=25&sort_key=size".into()
+        }),
         ("image-v2", |_| "/image/v2/images?os_hidden=true".into()),
         ("ims", |_| "/ims/v2/images".into()),
         ("ims", |_| "/ims/v2/images?__platform=Ubuntu&limit=10".into()),
-        ("ims", |m| format!("/ims/v2/images?__os_bit=32&sort_key=name&sort_dir=asc&limit=25&marker={m}")),
+        ("ims", |m| {
+            format!("/ims/v2/images?__os_bit=32&sort_key=name&sort_dir=asc&limit=25&marker={m}")
+        }),
         ("ims", |_| "/ims/v2/images?tag=os=linux".into()),
         ("ims", |m| format!("/ims/v2/images?limit=100&marker={m}")),
     ];
     let compute_templates: &[Template] = &[
         ("compute-v2", |_| format!("/compute/v2/{TENANT}/images?limit=25")),
-        ("compute-v2", |m| format!("/compute/v2/{TENANT}/images/detail?limit=25&marker={m}")),
-        ("compute-v2", |m| format!("/compute/v2/{TENANT}/images/detail?status=ACTIVE&limit=10&marker={m}")),
-        ("compute-v2", |_| format!("/compute/v2/{TENANT}/images?name=ubuntu-22.04")),
-        ("compute-v2", |_| format!("/compute/v2/{TENANT}/images/detail?type=snapshot&limit=25")),
-        ("compute-v2", |_| format!("/compute/v2/{TENANT}/images?changes-since=2026-06-01T00:00:00Z&limit=25")),
+        ("compute-v2", |m| {
+            format!("/compute/v2/{TENANT}/images/detail?limit=25&marker={m}")
+        }),
+        ("compute-v2", |m| {
+            format!("/compute/v2/{TENANT}/images/detail?status=ACTIVE&limit=10&marker={m}")
+        }),
+        ("compute-v2", |_| {
+            format!("/compute/v2/{TENANT}/images?name=ubuntu-22.04")
+        }),
+        ("compute-v2", |_| {
+            format!("/compute/v2/{TENANT}/images/detail?type=snapshot&limit=25")
+        }),
+        ("compute-v2", |_| {
+            format!("/compute/v2/{TENANT}/images?changes-since=2026-06-01T00:00:00Z&limit=25")
+        }),
     ];
 
     let mut rng = Lcg(0x5eed);
@@ -246,7 +289,10 @@ fn main() {
         all,
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    println!("{:<12} {:>7} {:>9} {:>9} {:>9}", "family", "n", "p50 ms", "p99 ms", "max ms");
+    println!(
+        "{:<12} {:>7} {:>9} {:>9} {:>9}",
+        "family", "n", "p50 ms", "p99 ms", "max ms"
+    );
     for family in ["image-v2", "ims", "compute-v2", "all"] {
         let mut v: Vec<f64> = times
             .iter()

@@ -126,7 +126,13 @@ fn catalogue_sizes_beyond_the_maximum_exit_2_with_the_range() {
     let max = imgconform::mock::MAX_IMAGES.to_string();
     let over = (imgconform::mock::MAX_IMAGES + 1).to_string();
     for flag in [["mock", "--images"], ["run", "--mock-images"]] {
-        for n in [over.as_str(), "100000000", "18446744073709551615", "18446744073709551616", "-1"] {
+        for n in [
+            over.as_str(),
+            "100000000",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-1",
+        ] {
             let out = imgconform()
                 .args([flag[0], &format!("{}={n}", flag[1])])
                 .output()
@@ -135,7 +141,10 @@ fn catalogue_sizes_beyond_the_maximum_exit_2_with_the_range() {
             assert_eq!(out.status.code(), Some(2), "{flag:?} {n}: {err}");
             assert!(err.contains(flag[1]) && err.contains(n), "{flag:?} {n}: {err}");
             if n == over {
-                assert!(err.contains(&format!("at most {max}")), "the error names the maximum: {err}");
+                assert!(
+                    err.contains(&format!("at most {max}")),
+                    "the error names the maximum: {err}"
+                );
             }
             assert!(!err.contains("panicked"), "{err}");
         }

@@ -284,7 +284,11 @@ mod tests {
         assert_eq!(c.position("00000000-0000-4000-8000-000000000000"), None);
         let ubuntu = c.equal(SortKey::Name, "ubuntu-22.04");
         assert_eq!(ubuntu.len(), 3);
-        assert!(ubuntu.iter().all(|&p| c.image(p).name.as_deref() == Some("ubuntu-22.04")));
+        assert!(
+            ubuntu
+                .iter()
+                .all(|&p| c.image(p).name.as_deref() == Some("ubuntu-22.04"))
+        );
         let active = c.images().iter().filter(|i| i.status == "active").count();
         assert_eq!(c.equal(SortKey::Status, "active").len(), active);
         assert!(c.equal(SortKey::Status, "bogus").is_empty());
@@ -305,7 +309,10 @@ mod tests {
         assert!(c.posting(Post::Property("os_distro", "nope")).is_empty());
         for nulls_last in [false, true] {
             let (lo, hi) = (1000, 1500);
-            let limits = [Limit::AtLeast(Bound::Size(lo), true), Limit::AtMost(Bound::Size(hi), false)];
+            let limits = [
+                Limit::AtLeast(Bound::Size(lo), true),
+                Limit::AtMost(Bound::Size(hi), false),
+            ];
             let (from, to) = c.span(SortKey::Size, nulls_last, &limits);
             let index = c.sorted(SortKey::Size, nulls_last);
             let inside = |p: &u32| c.image(*p).size.is_some_and(|s| (lo..hi).contains(&(s as i64)));

@@ -189,10 +189,7 @@ mod tests {
         let empty = Content { seed: 1, len: 0 }.digests();
         assert_eq!(empty.md5_hex(), "d41d8cd98f00b204e9800998ecf8427e");
         assert!(empty.sha512_hex().starts_with("cf83e1357eefb8bd"));
-        assert_eq!(
-            Digests::from_hex(&empty.md5_hex(), &empty.sha512_hex()),
-            Some(empty)
-        );
+        assert_eq!(Digests::from_hex(&empty.md5_hex(), &empty.sha512_hex()), Some(empty));
         assert_eq!(unhex::<2>("0aff"), Some([10, 255]));
         assert_eq!(unhex::<2>("0AFF"), None, "upper case is another value");
         assert_eq!(unhex::<2>("0af"), None);

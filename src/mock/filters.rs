@@ -174,10 +174,9 @@ impl Filter {
                 let actual = key.text(img);
                 values.iter().any(|v| Some(v.as_str()) == actual)
             }
-            Filter::NameCaseInsensitive(values) => img
-                .name
-                .as_deref()
-                .is_some_and(|n| values.contains(&n.to_lowercase())),
+            Filter::NameCaseInsensitive(values) => {
+                img.name.as_deref().is_some_and(|n| values.contains(&n.to_lowercase()))
+            }
             Filter::NameSubstring(values) => img
                 .name
                 .as_deref()
@@ -187,9 +186,13 @@ impl Filter {
             Filter::Protected(b) => img.protected == *b,
             Filter::MinRam(v) => img.min_ram.to_string() == *v,
             Filter::MinDisk(v) => img.min_disk.to_string() == *v,
-            Filter::SizeMin { bound, exclusive } => img
-                .size
-                .is_some_and(|s| if *exclusive { (s as i64) > *bound } else { (s as i64) >= *bound }),
+            Filter::SizeMin { bound, exclusive } => img.size.is_some_and(|s| {
+                if *exclusive {
+                    (s as i64) > *bound
+                } else {
+                    (s as i64) >= *bound
+                }
+            }),
             Filter::SizeMax(bound) => img.size.is_some_and(|s| (s as i64) <= *bound),
             Filter::Time { updated, op, at } => {
                 let actual = if *updated { img.updated_at } else { img.created_at };

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use super::access::{self, Viewer};
 use super::errors::{self, Refused, json_response};
-use super::model::Image;
 use super::listing;
+use super::model::Image;
 use super::quirk::Quirk;
 use super::state::MockState;
 use super::variant::Variant;

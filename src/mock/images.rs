@@ -545,15 +545,16 @@ mod tests {
 
     #[test]
     fn small_images_are_small_and_their_digests_are_of_their_bytes() {
-        for img in generated(40, &mut Interner::default()).iter().filter(|i| i.content.is_some()) {
+        for img in generated(40, &mut Interner::default())
+            .iter()
+            .filter(|i| i.content.is_some())
+        {
             let c = img.content.expect("content");
             assert_eq!(Some(c.len), img.size);
             if LARGE.iter().all(|l| l.1 != c.len) {
                 assert!(c.len <= 8192, "{:?} is {} bytes", img.name, c.len);
                 let d = c.digests();
-                assert_eq!(
-                    img.digests, Some(d)
-                );
+                assert_eq!(img.digests, Some(d));
             }
         }
     }
@@ -566,7 +567,11 @@ mod tests {
             let content = c[i].content.expect("a large image has bytes");
             assert_eq!(content.len, size);
             let d = content.digests();
-            assert_eq!((d.md5_hex().as_str(), d.sha512_hex().as_str()), (md5, sha512), "image {i}");
+            assert_eq!(
+                (d.md5_hex().as_str(), d.sha512_hex().as_str()),
+                (md5, sha512),
+                "image {i}"
+            );
             assert_eq!(c[i].digests, Some(d), "image {i}: the written-down digests are served");
         }
     }

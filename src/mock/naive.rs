@@ -321,7 +321,10 @@ fn matches(img: &Image, key: &str, value: &str, flavor: Flavor, quirks: &BTreeSe
             ));
         }
         // IMS: tags written `Key.Value` before its upgrade are queried as `Key=Value`.
-        "tag" if flavor == Flavor::Ims => img.tags.iter().any(|t| &**t == value || t.replacen('.', "=", 1) == value),
+        "tag" if flavor == Flavor::Ims => img
+            .tags
+            .iter()
+            .any(|t| &**t == value || t.replacen('.', "=", 1) == value),
         "tag" => img.tags.iter().any(|t| &**t == value),
         other if flavor == Flavor::Ims && other.starts_with("__") => img.ims.get(other) == Some(value),
         other => img.properties.get(other) == Some(value),
@@ -487,7 +490,6 @@ pub fn list_as<'a>(
     Ok(Page { images, first, next })
 }
 
-
 /// The compute list's page as it was computed before the indexes (see `nova::page`).
 pub fn compute_page<'c>(
     state: &'c MockState,
@@ -589,25 +591,76 @@ mod tests {
     /// Queries over every filter, sort and marker kind, with values from the catalogue.
     fn queries(images: &[Image]) -> Vec<String> {
         let mut q: Vec<String> = [
-            "", "limit=0", "limit=1", "limit=3", "limit=1000", "limit=-1", "limit=abc", "sort_key=bogus", "sort_dir=ASC",
-            "sort=name:asc&sort_key=name", "marker=00000000-0000-4000-8000-000000000000", "visibility=bogus",
-            "changes-since=2020-01-01T00:00:00Z", "created_at=gt:yesterday", "created_at=bogus:2026-01-01T00:00:00Z",
-            "protected=maybe", "size_min=abc", "visibility=", "name=", "status=bogus", "os_hidden=true",
-            "os_hidden=True&visibility=all", "name=ubuntu-22.04", "name=in:cirros,debian-12", "name=fedora-40",
-            "name=image-0042", "status=in:queued,saving", "status=deleted", "status=active&limit=10", "tag=gold&limit=10",
-            "tag=lts&tag=base", "tag=os.linux", "tag=os=linux", "os_distro=ubuntu", "os_distro=image&limit=5",
-            "os_version=3&hw_qemu_guest_agent=yes", "image_type=snapshot", "nonexistent=x", "__platform=Ubuntu",
-            "__os_bit=32&limit=9", "protected=true", "min_ram=1024&limit=5", "min_disk=20&limit=5", "min_ram=0512",
-            "disk_format=in:raw,iso&limit=8", "container_format=ova&visibility=community", "size_min=-1&limit=5",
-            "size_min=0&size_max=0", "sort=status:asc,name:desc&limit=6", "sort=name:asc,created_at:desc&limit=6",
-            "sort=size:desc,id:asc&limit=6", "sort=disk_format:asc,size:asc,name&limit=6",
-            "sort=container_format:desc,status:asc,name:asc&limit=6", "sort=status,disk_format:asc,size&limit=30", "sort=visibility:asc",
+            "",
+            "limit=0",
+            "limit=1",
+            "limit=3",
+            "limit=1000",
+            "limit=-1",
+            "limit=abc",
+            "sort_key=bogus",
+            "sort_dir=ASC",
+            "sort=name:asc&sort_key=name",
+            "marker=00000000-0000-4000-8000-000000000000",
+            "visibility=bogus",
+            "changes-since=2020-01-01T00:00:00Z",
+            "created_at=gt:yesterday",
+            "created_at=bogus:2026-01-01T00:00:00Z",
+            "protected=maybe",
+            "size_min=abc",
+            "visibility=",
+            "name=",
+            "status=bogus",
+            "os_hidden=true",
+            "os_hidden=True&visibility=all",
+            "name=ubuntu-22.04",
+            "name=in:cirros,debian-12",
+            "name=fedora-40",
+            "name=image-0042",
+            "status=in:queued,saving",
+            "status=deleted",
+            "status=active&limit=10",
+            "tag=gold&limit=10",
+            "tag=lts&tag=base",
+            "tag=os.linux",
+            "tag=os=linux",
+            "os_distro=ubuntu",
+            "os_distro=image&limit=5",
+            "os_version=3&hw_qemu_guest_agent=yes",
+            "image_type=snapshot",
+            "nonexistent=x",
+            "__platform=Ubuntu",
+            "__os_bit=32&limit=9",
+            "protected=true",
+            "min_ram=1024&limit=5",
+            "min_disk=20&limit=5",
+            "min_ram=0512",
+            "disk_format=in:raw,iso&limit=8",
+            "container_format=ova&visibility=community",
+            "size_min=-1&limit=5",
+            "size_min=0&size_max=0",
+            "sort=status:asc,name:desc&limit=6",
+            "sort=name:asc,created_at:desc&limit=6",
+            "sort=size:desc,id:asc&limit=6",
+            "sort=disk_format:asc,size:asc,name&limit=6",
+            "sort=container_format:desc,status:asc,name:asc&limit=6",
+            "sort=status,disk_format:asc,size&limit=30",
+            "sort=visibility:asc",
             "sort_key=name&sort_key=created_at&sort_dir=asc&sort_dir=desc",
             "sort_key=name&sort_key=created_at&sort_dir=asc&sort_dir=desc&sort_dir=asc",
         ]
         .map(String::from)
         .to_vec();
-        for key in ["name", "status", "container_format", "disk_format", "size", "id", "created_at", "updated_at"] {
+        for key in [
+            "name",
+            "status",
+            "container_format",
+            "disk_format",
+            "size",
+            "id",
+            "created_at",
+            "updated_at",
+        ] {
             for dir in ["asc", "desc"] {
                 q.push(format!("sort_key={key}&sort_dir={dir}&limit=7"));
             }
@@ -636,7 +689,9 @@ mod tests {
             let t: String = url::form_urlencoded::byte_serialize(timestamp(&img.created_at).as_bytes()).collect();
             for op in ["gt", "gte", "lt", "lte", "eq", "neq"] {
                 q.push(format!("created_at={op}:{t}&limit=6&sort_key=created_at&sort_dir=asc"));
-                q.push(format!("created_at={op}:{t}&created_at=lt:2026-03-01T00:00:00Z&sort=created_at:desc,name:asc"));
+                q.push(format!(
+                    "created_at={op}:{t}&created_at=lt:2026-03-01T00:00:00Z&sort=created_at:desc,name:asc"
+                ));
                 q.push(format!("created_at={op}:{t}&limit=6"));
                 q.push(format!("updated_at={op}:{t}&limit=6&sort_key=updated_at&sort_dir=asc"));
             }
@@ -681,14 +736,8 @@ mod tests {
             for viewer in VIEWERS {
                 for flavor in [Flavor::Glance, Flavor::Ims] {
                     let ask = |q: &str| {
-                        let indexed = listing::list_as(
-                            flavor,
-                            viewer,
-                            &state.catalogue,
-                            q,
-                            &config.quirks,
-                            &config.variants,
-                        );
+                        let indexed =
+                            listing::list_as(flavor, viewer, &state.catalogue, q, &config.quirks, &config.variants);
                         let scanned = list_as(flavor, viewer, images, q, &config.quirks, &config.variants);
                         let (indexed, scanned) = (answer(indexed), answer(scanned));
                         assert_eq!(
@@ -731,9 +780,17 @@ mod tests {
             let state = MockState::new(config.clone());
             let images = state.catalogue.images();
             let mut queries: Vec<String> = [
-                "", "name=ubuntu-22.04", "status=ACTIVE", "status=SAVING", "status=UNKNOWN", "status=DELETED",
-                "type=snapshot", "type=backup", "server=6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b",
-                "server=http://x/servers/0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "marker=00000000-0000-4000-8000-000000000000",
+                "",
+                "name=ubuntu-22.04",
+                "status=ACTIVE",
+                "status=SAVING",
+                "status=UNKNOWN",
+                "status=DELETED",
+                "type=snapshot",
+                "type=backup",
+                "server=6f1c2a9e-3b4d-4e5f-8a7b-1c2d3e4f5a6b",
+                "server=http://x/servers/0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d",
+                "marker=00000000-0000-4000-8000-000000000000",
                 "marker=",
             ]
             .map(String::from)

@@ -123,7 +123,6 @@ impl Order {
         let last = self.keys.last().map_or(Dir::Asc, |&(_, d)| d);
         last.apply(a.id.cmp(&b.id))
     }
-
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ fn merge_spans<'a>(hints: &[Hint<'a>]) -> Vec<Hint<'a>> {
         if let [Source::Span(key, limits)] = h.as_slice()
             && let Some(Source::Span(_, merged)) = out
                 .iter_mut()
-                .find_map(|o| o.first_mut().filter(|s| matches!(s, Source::Span(k, _) if k == key) ))
+                .find_map(|o| o.first_mut().filter(|s| matches!(s, Source::Span(k, _) if k == key)))
         {
             merged.extend(limits.iter().copied());
             continue;
@@ -182,10 +182,12 @@ struct Scan<'s, P, A> {
 impl<P: Fn(&Image) -> bool, A: Fn(&Image) -> bool> Scan<'_, P, A> {
     /// Whether the image ties with each run head on the key of its level.
     fn in_runs(&self, heads: &[u32], img: &Image) -> bool {
-        heads
-            .iter()
-            .enumerate()
-            .all(|(l, &h)| self.keys[l].0.cmp(img, self.cat.image(h), self.order.nulls_last).is_eq())
+        heads.iter().enumerate().all(|(l, &h)| {
+            self.keys[l]
+                .0
+                .cmp(img, self.cat.image(h), self.order.nulls_last)
+                .is_eq()
+        })
     }
 
     /// Appends to `out`, in order, the images that tie with every run head in `heads` on the
