@@ -467,7 +467,6 @@ fn the_ims_fixture_cases_pass_and_are_cleaned_up() {
 /// DELETE, members, actions: mock Part 2 of issue 15): every fixture case passes there too and
 /// the mock's catalogue is back as it was (the cleanup line says so).
 #[test]
-#[ignore = "needs the mock's write side (issue 15, mock part): un-ignore when it is merged"]
 fn a_provisioning_run_against_the_embedded_mock_passes() {
     let out = common::run(&["--provision", "image-v2/provision/", "ims/provision/"]);
     assert_eq!(out.code, Some(0), "{}", out.text());

@@ -162,4 +162,17 @@ const QUIRKS: &[(&str, &[&str])] = &[
             "image-v2/pagination/default-page-walk",
         ],
     ),
+    // The write quirks: seen only by a provisioning run's fixtures (selfcheck provisions).
+    (
+        "deleted-image-stays-listed",
+        &[
+            "image-v2/provision/deleted-leaves",
+            "image-v2/provision/deleted-not-found-by-name",
+        ],
+    ),
+    ("hidden-later-still-listed", &["image-v2/provision/hidden-left-out"]),
+    (
+        "pending-share-listed",
+        &["image-v2/provision/share-not-accepted-left-out"],
+    ),
 ];

@@ -18,6 +18,8 @@ pub struct Viewer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shares {
     Only(MemberStatus),
+    /// Accepted and pending shares: the default list of the `pending-share-listed` quirk.
+    AcceptedOrPending,
     All,
 }
 
@@ -36,6 +38,7 @@ impl Shares {
     fn admits(self, status: MemberStatus) -> bool {
         match self {
             Shares::All => true,
+            Shares::AcceptedOrPending => status != MemberStatus::Rejected,
             Shares::Only(s) => s == status,
         }
     }

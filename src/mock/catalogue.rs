@@ -255,6 +255,61 @@ impl Catalogue {
         (from, to.max(from))
     }
 
+    /// Adds an image (a `POST /v2/images`) at the end of the catalogue and into every index:
+    /// a sorted insert per index and an append per posting (positions only grow, so posting
+    /// lists stay in catalogue order). Returns its position.
+    pub fn push(&mut self, img: Image) -> u32 {
+        let pos = self.images.len() as u32;
+        self.images.push(img);
+        self.index(pos);
+        pos
+    }
+
+    /// Replaces image `pos` (a PATCH, an upload, a member change, a delete: Glance keeps a
+    /// deleted image's row, and so does the mock) and moves it within every index. Cost: a
+    /// binary search and a shift of each index, about a millisecond at 100 000 images.
+    pub fn replace(&mut self, pos: u32, img: Image) {
+        self.unindex(pos);
+        self.images[pos as usize] = img;
+        self.index(pos);
+    }
+
+    /// Takes image `pos` out of every index (it is still in `images`, ordered as indexed).
+    fn unindex(&mut self, pos: u32) {
+        for s in 0..SLOTS {
+            let order = slot_order(s);
+            let target = &self.images[pos as usize];
+            let images = &self.images;
+            if let Ok(i) = self.sorted[s].binary_search_by(|&p| order.cmp(&images[p as usize], target)) {
+                self.sorted[s].remove(i);
+            }
+        }
+        for key in posts_of(&self.images[pos as usize]) {
+            if let Some(list) = self.postings.get_mut(&key)
+                && let Ok(i) = list.binary_search(&pos)
+            {
+                list.remove(i);
+            }
+        }
+    }
+
+    /// Puts image `pos` into every index, where its current values place it.
+    fn index(&mut self, pos: u32) {
+        for s in 0..SLOTS {
+            let order = slot_order(s);
+            let target = &self.images[pos as usize];
+            let images = &self.images;
+            let at = self.sorted[s].partition_point(|&p| order.cmp(&images[p as usize], target).is_lt());
+            self.sorted[s].insert(at, pos);
+        }
+        for key in posts_of(&self.images[pos as usize]) {
+            let list = self.postings.entry(key).or_default();
+            if let Err(i) = list.binary_search(&pos) {
+                list.insert(i, pos);
+            }
+        }
+    }
+
     /// The images in one posting list (catalogue order).
     pub fn posting(&self, post: Post<'_>) -> &[u32] {
         self.postings.get(&post.key()).map_or(&[], Vec::as_slice)
@@ -321,5 +376,44 @@ mod tests {
             let (from, to) = c.span(SortKey::Size, nulls_last, &[]);
             assert_eq!(to - from, c.images().iter().filter(|i| i.size.is_some()).count());
         }
+    }
+
+    /// The indexes after writes are those a catalogue built from the written images has.
+    #[test]
+    fn writes_keep_every_index_as_a_fresh_build_has_it() {
+        let mut c = Catalogue::new(catalogue(120));
+        let template = c.image(3).clone();
+        for n in 0..5u32 {
+            let mut img = template.clone();
+            img.id = format!("f0000000-0000-4000-8000-{n:012}");
+            img.name = Some(format!("written-{}", 4 - n));
+            img.visibility = "community";
+            c.push(img);
+        }
+        for pos in [0u32, 7, 50, 121] {
+            let mut img = c.image(pos).clone();
+            img.name = None;
+            img.size = Some(1000 + u64::from(pos));
+            img.os_hidden = !img.os_hidden;
+            img.status = "deleted";
+            img.tags = vec![std::sync::Arc::from("written")].into_boxed_slice();
+            c.replace(pos, img);
+        }
+        let fresh = Catalogue::new(c.images().to_vec());
+        for s in 0..SLOTS {
+            assert_eq!(c.sorted[s], fresh.sorted[s], "index slot {s}");
+        }
+        let mut keys: Vec<&String> = fresh.postings.keys().collect();
+        keys.sort();
+        for k in keys {
+            assert_eq!(c.postings.get(k), fresh.postings.get(k), "posting {k:?}");
+        }
+        assert!(
+            c.postings
+                .iter()
+                .all(|(k, v)| v.is_empty() || fresh.postings.contains_key(k)),
+            "no posting keeps an image that left it"
+        );
+        assert_eq!(c.posting(Post::Tag("written")), &[0, 7, 50, 121]);
     }
 }

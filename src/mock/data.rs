@@ -4,14 +4,15 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 
 use super::errors;
-use super::glance::{gate, visible_image};
+use super::glance::{authenticate, gate_allowing, visible_image};
 use super::state::MockState;
+use super::writes;
 
 /// A `Range: bytes=…` header as WebOb reads a single range: `a-b`, `a-` or `-n`.
 fn range(headers: &HeaderMap, len: u64) -> Option<Result<(u64, u64), ()>> {
@@ -36,13 +37,21 @@ fn range(headers: &HeaderMap, len: u64) -> Option<Result<(u64, u64), ()>> {
     Some(if parsed.0 < parsed.1 { Ok(parsed) } else { Err(()) })
 }
 
+/// `/v2/images/{id}/file`: GET downloads, PUT uploads (`writes`).
 pub async fn download(
     State(state): State<Arc<MockState>>,
     method: Method,
     headers: HeaderMap,
     Path(id): Path<String>,
+    body: Bytes,
 ) -> Response {
-    let viewer = match gate(&state, &method, &headers) {
+    if method == Method::PUT {
+        return match authenticate(&state, &headers) {
+            Ok(viewer) => writes::upload(&state, viewer, &headers, &id, body),
+            Err(r) => *r,
+        };
+    }
+    let viewer = match gate_allowing(&state, &method, &headers, "GET, PUT") {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -57,13 +66,20 @@ pub async fn download(
             &headers,
         );
     }
-    let Some(content) = img.content.filter(|_| img.has_data()) else {
-        let mut r = Response::new(Body::empty());
-        *r.status_mut() = StatusCode::NO_CONTENT;
-        return r;
+    // Uploaded bytes (PUT /file) or the generated stream; neither for an image without data.
+    let uploaded = state.upload(&img.id).filter(|_| img.has_stored_data());
+    let generated = img.content.filter(|_| img.has_data());
+    let len = match (&uploaded, generated) {
+        (Some(b), _) => b.len() as u64,
+        (None, Some(c)) => c.len,
+        (None, None) => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::NO_CONTENT;
+            return r;
+        }
     };
-    let (status, start, end) = match range(&headers, content.len) {
-        None => (StatusCode::OK, 0, content.len),
+    let (status, start, end) = match range(&headers, len) {
+        None => (StatusCode::OK, 0, len),
         Some(Ok((a, b))) => (StatusCode::PARTIAL_CONTENT, a, b),
         Some(Err(())) => {
             return errors::glance(
@@ -73,7 +89,12 @@ pub async fn download(
             );
         }
     };
-    let mut r = Response::new(content.body(start, end));
+    let body = match (uploaded, generated) {
+        (Some(b), _) => Body::from(b.slice(start as usize..end as usize)),
+        (None, Some(c)) => c.body(start, end),
+        (None, None) => Body::empty(),
+    };
+    let mut r = Response::new(body);
     *r.status_mut() = status;
     let h = r.headers_mut();
     h.insert(
@@ -82,7 +103,7 @@ pub async fn download(
     );
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
     if status == StatusCode::PARTIAL_CONTENT
-        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{}", end - 1, content.len))
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{len}", end - 1))
     {
         h.insert(header::CONTENT_RANGE, v);
     }

@@ -25,6 +25,11 @@ impl Default for Fields {
 }
 
 impl Fields {
+    /// A set of its own, not shared with the generated ones (what a write builds).
+    pub fn new<K: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> Fields {
+        Interner::default().fields(pairs)
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0
             .binary_search_by(|(k, _)| (**k).cmp(key))

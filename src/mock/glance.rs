@@ -4,19 +4,21 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::access::{self, Viewer};
+use super::catalogue::Catalogue;
 use super::errors::{self, Refused, json_response};
 use super::listing;
 use super::model::Image;
 use super::quirk::Quirk;
 use super::state::MockState;
 use super::variant::Variant;
+use super::writes;
 
 /// The provider field every image gets with the `extension-fields` variant (a custom
 /// property: a top-level string, as Glance's permissive schema allows).
@@ -49,13 +51,13 @@ pub fn authenticate(state: &MockState, headers: &HeaderMap) -> Result<Viewer, Re
     Err(Box::new(r))
 }
 
-fn not_allowed(method: &Method, headers: &HeaderMap) -> Response {
+fn not_allowed(method: &Method, headers: &HeaderMap, allow: &'static str) -> Response {
     let mut r = errors::glance(
         StatusCode::METHOD_NOT_ALLOWED,
         &format!("The method {method} is not allowed for this resource."),
         headers,
     );
-    r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET"));
+    r.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
     if method == Method::HEAD {
         *r.body_mut() = Body::empty();
     }
@@ -64,9 +66,20 @@ fn not_allowed(method: &Method, headers: &HeaderMap) -> Response {
 
 /// Authentication first (as Glance's middleware does), then the only allowed method.
 pub fn gate(state: &MockState, method: &Method, headers: &HeaderMap) -> Result<Viewer, Refused> {
+    gate_allowing(state, method, headers, "GET")
+}
+
+/// As [`gate`] for a resource that also takes writes: the handler has served those, so any
+/// method but GET left is a 405 that lists `allow`.
+pub fn gate_allowing(
+    state: &MockState,
+    method: &Method,
+    headers: &HeaderMap,
+    allow: &'static str,
+) -> Result<Viewer, Refused> {
     let viewer = authenticate(state, headers)?;
     if method != Method::GET {
-        return Err(Box::new(not_allowed(method, headers)));
+        return Err(Box::new(not_allowed(method, headers, allow)));
     }
     Ok(viewer)
 }
@@ -79,10 +92,11 @@ fn list_response(
     query: Option<&str>,
 ) -> Response {
     let config = &state.config;
+    let cat = state.catalogue();
     match listing::list_as(
         flavor,
         viewer,
-        &state.catalogue,
+        &cat,
         query.unwrap_or(""),
         &config.quirks,
         &config.variants,
@@ -94,7 +108,7 @@ fn list_response(
             let items = page
                 .images
                 .iter()
-                .map(|i| quirked(state, i, image_json(i, flavor)))
+                .map(|i| quirked(state, &cat, i, image_json(i, flavor)))
                 .collect();
             body.insert("images".into(), Value::Array(items));
             body.insert("first".into(), json!(page.first));
@@ -112,7 +126,7 @@ fn list_response(
 
 /// The per-image bugs of the quirks that change how an image is written (and the provider
 /// field of the `extension-fields` variant).
-fn quirked(state: &MockState, img: &Image, mut v: Value) -> Value {
+pub fn quirked(state: &MockState, cat: &Catalogue, img: &Image, mut v: Value) -> Value {
     let Value::Object(m) = &mut v else { return v };
     if state.variant(Variant::ExtensionFields) {
         m.insert(EXTENSION_FIELD.0.into(), json!(EXTENSION_FIELD.1));
@@ -133,16 +147,20 @@ fn quirked(state: &MockState, img: &Image, mut v: Value) -> Value {
         m.remove("visibility");
     }
     if state.quirk(Quirk::SelfLinkOtherImage) {
-        let c = &state.catalogue;
-        let at = c.position(&img.id).unwrap_or(0) as usize;
-        let other = &c.images()[(at + 1) % c.len()];
+        let at = cat.position(&img.id).unwrap_or(0) as usize;
+        let other = &cat.images()[(at + 1) % cat.len()];
         m.insert("self".into(), json!(format!("/v2/images/{}", other.id)));
     }
     v
 }
 
+/// An image as a GET (or a write's answer) shows it, quirks included.
+pub fn shown(state: &MockState, img: &Image, flavor: listing::Flavor) -> Value {
+    quirked(state, &state.catalogue(), img, image_json(img, flavor))
+}
+
 /// An image as the flavor shows it: IMS adds its `__` fields and `virtual_env_type`.
-fn image_json(img: &Image, flavor: listing::Flavor) -> Value {
+pub fn image_json(img: &Image, flavor: listing::Flavor) -> Value {
     let mut v = img.to_json();
     if flavor == listing::Flavor::Ims
         && let Value::Object(m) = &mut v
@@ -156,12 +174,7 @@ fn image_json(img: &Image, flavor: listing::Flavor) -> Value {
 }
 
 /// An image the viewer may see, or Glance's 404 (the same for an unknown and an invisible id).
-pub fn visible_image<'s>(
-    state: &'s MockState,
-    viewer: Viewer,
-    id: &str,
-    headers: &HeaderMap,
-) -> Result<&'s Image, Refused> {
+pub fn visible_image(state: &MockState, viewer: Viewer, id: &str, headers: &HeaderMap) -> Result<Image, Refused> {
     state
         .image(id)
         .filter(|img| access::can_see(img, viewer))
@@ -181,14 +194,58 @@ fn image_response(
     headers: &HeaderMap,
     id: &str,
 ) -> Response {
-    let viewer = match gate(state, method, headers) {
+    let viewer = match gate_allowing(state, method, headers, "GET, PATCH, DELETE") {
         Ok(v) => v,
         Err(r) => return *r,
     };
     match visible_image(state, viewer, id, headers) {
-        Ok(img) => json_response(StatusCode::OK, &quirked(state, img, image_json(img, flavor))),
+        Ok(img) => json_response(StatusCode::OK, &shown(state, &img, flavor)),
         Err(r) => *r,
     }
+}
+
+/// `/v2/images`: GET lists, POST creates (`writes`).
+fn collection(
+    state: &MockState,
+    flavor: listing::Flavor,
+    method: &Method,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+) -> Response {
+    if method == Method::POST {
+        return match authenticate(state, headers) {
+            Ok(viewer) => writes::create(state, flavor, viewer, headers, body),
+            Err(r) => *r,
+        };
+    }
+    match gate_allowing(state, method, headers, "GET, POST") {
+        Err(r) => *r,
+        Ok(viewer) => list_response(state, flavor, viewer, headers, query),
+    }
+}
+
+/// `/v2/images/{id}`: GET shows, PATCH updates, DELETE deletes.
+fn single(
+    state: &MockState,
+    flavor: listing::Flavor,
+    method: &Method,
+    headers: &HeaderMap,
+    id: &str,
+    body: &[u8],
+) -> Response {
+    if *method == Method::PATCH || *method == Method::DELETE {
+        let viewer = match authenticate(state, headers) {
+            Ok(v) => v,
+            Err(r) => return *r,
+        };
+        return if *method == Method::PATCH {
+            writes::patch(state, flavor, viewer, headers, id, body)
+        } else {
+            writes::delete(state, viewer, headers, id)
+        };
+    }
+    image_response(state, flavor, method, headers, id)
 }
 
 pub async fn list_images(
@@ -196,11 +253,16 @@ pub async fn list_images(
     method: Method,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    body: Bytes,
 ) -> Response {
-    match gate(&state, &method, &headers) {
-        Err(r) => *r,
-        Ok(viewer) => list_response(&state, listing::Flavor::Glance, viewer, &headers, query.as_deref()),
-    }
+    collection(
+        &state,
+        listing::Flavor::Glance,
+        &method,
+        &headers,
+        query.as_deref(),
+        &body,
+    )
 }
 
 /// The IMS list: Image API v2 plus the provider's extensions, on the same path shape.
@@ -209,11 +271,9 @@ pub async fn ims_list_images(
     method: Method,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    body: Bytes,
 ) -> Response {
-    match gate(&state, &method, &headers) {
-        Err(r) => *r,
-        Ok(viewer) => list_response(&state, listing::Flavor::Ims, viewer, &headers, query.as_deref()),
-    }
+    collection(&state, listing::Flavor::Ims, &method, &headers, query.as_deref(), &body)
 }
 
 pub async fn get_image(
@@ -221,8 +281,9 @@ pub async fn get_image(
     method: Method,
     headers: HeaderMap,
     Path(id): Path<String>,
+    body: Bytes,
 ) -> Response {
-    image_response(&state, listing::Flavor::Glance, &method, &headers, &id)
+    single(&state, listing::Flavor::Glance, &method, &headers, &id, &body)
 }
 
 pub async fn ims_get_image(
@@ -230,8 +291,26 @@ pub async fn ims_get_image(
     method: Method,
     headers: HeaderMap,
     Path(id): Path<String>,
+    body: Bytes,
 ) -> Response {
-    image_response(&state, listing::Flavor::Ims, &method, &headers, &id)
+    single(&state, listing::Flavor::Ims, &method, &headers, &id, &body)
+}
+
+/// `POST /v2/images/{id}/actions/{deactivate|reactivate}` (the only method there).
+pub async fn image_action(
+    State(state): State<Arc<MockState>>,
+    method: Method,
+    headers: HeaderMap,
+    Path((id, action)): Path<(String, String)>,
+) -> Response {
+    let viewer = match authenticate(&state, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    if method != Method::POST {
+        return not_allowed(&method, &headers, "POST");
+    }
+    writes::action(&state, viewer, &headers, &id, &action)
 }
 
 pub async fn schema(

@@ -76,12 +76,13 @@ impl Scope<'_> {
     }
 }
 
-fn parse_scope<'q>(q: &'q Query) -> Result<Scope<'q>, BadRequest> {
+fn parse_scope<'q>(q: &'q Query, quirks: &BTreeSet<Quirk>) -> Result<Scope<'q>, BadRequest> {
     let visibility = q.last("visibility");
     if let Some(v) = visibility.filter(|v| !v.is_empty() && !access::VISIBILITIES.contains(v)) {
         return Err(BadRequest(format!("Invalid visibility value: {v}")));
     }
     let shares = match q.last("member_status") {
+        None if quirks.contains(&Quirk::PendingShareListed) => Shares::AcceptedOrPending,
         None => Shares::Only(MemberStatus::Accepted),
         Some(m) => Shares::parse(m).ok_or_else(|| BadRequest(format!("Invalid status: {m}")))?,
     };
@@ -253,7 +254,7 @@ pub fn list_as<'a>(
             "member_status can only be used together with visibility=shared".into(),
         ));
     }
-    let scope = parse_scope(&q)?;
+    let scope = parse_scope(&q, quirks)?;
     let max_limit = if flavor == Flavor::Glance && variants.contains(&Variant::SmallMaxPage) {
         SMALL_MAX_LIMIT
     } else {

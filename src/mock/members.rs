@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
@@ -12,9 +13,10 @@ use serde_json::{Value, json};
 
 use super::access::Viewer;
 use super::errors::{self, Refused, json_response};
-use super::glance::gate;
+use super::glance::{authenticate, gate_allowing};
 use super::model::{Image, Member, timestamp};
 use super::state::MockState;
+use super::writes;
 
 fn member_json(img: &Image, m: &Member) -> Value {
     json!({
@@ -34,7 +36,7 @@ fn seen_by(img: &Image, viewer: Viewer) -> impl Iterator<Item = &Member> {
 }
 
 /// The image for the members API: one the viewer may see, or Glance's 404.
-fn lookup<'s>(state: &'s MockState, viewer: Viewer, id: &str, headers: &HeaderMap) -> Result<&'s Image, Refused> {
+fn lookup(state: &MockState, viewer: Viewer, id: &str, headers: &HeaderMap) -> Result<Image, Refused> {
     state
         .image(id)
         .filter(|img| super::access::can_see(img, viewer))
@@ -47,13 +49,21 @@ fn lookup<'s>(state: &'s MockState, viewer: Viewer, id: &str, headers: &HeaderMa
         })
 }
 
+/// `/v2/images/{id}/members`: GET lists, POST adds (`writes`).
 pub async fn list(
     State(state): State<Arc<MockState>>,
     method: Method,
     headers: HeaderMap,
     Path(id): Path<String>,
+    body: Bytes,
 ) -> Response {
-    let viewer = match gate(&state, &method, &headers) {
+    if method == Method::POST {
+        return match authenticate(&state, &headers) {
+            Ok(viewer) => writes::add_member(&state, viewer, &headers, &id, &body),
+            Err(r) => *r,
+        };
+    }
+    let viewer = match gate_allowing(&state, &method, &headers, "GET, POST") {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -68,20 +78,33 @@ pub async fn list(
             &headers,
         );
     }
-    let members: Vec<Value> = seen_by(img, viewer).map(|m| member_json(img, m)).collect();
+    let members: Vec<Value> = seen_by(&img, viewer).map(|m| member_json(&img, m)).collect();
     json_response(
         StatusCode::OK,
         &json!({"members": members, "schema": "/v2/schemas/members"}),
     )
 }
 
+/// `/v2/images/{id}/members/{member}`: GET shows, PUT sets the status, DELETE removes.
 pub async fn show(
     State(state): State<Arc<MockState>>,
     method: Method,
     headers: HeaderMap,
     Path((id, member)): Path<(String, String)>,
+    body: Bytes,
 ) -> Response {
-    let viewer = match gate(&state, &method, &headers) {
+    if method == Method::PUT || method == Method::DELETE {
+        let viewer = match authenticate(&state, &headers) {
+            Ok(v) => v,
+            Err(r) => return *r,
+        };
+        return if method == Method::PUT {
+            writes::update_member(&state, viewer, &headers, &id, &member, &body)
+        } else {
+            writes::remove_member(&state, viewer, &headers, &id, &member)
+        };
+    }
+    let viewer = match gate_allowing(&state, &method, &headers, "GET, PUT, DELETE") {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -92,8 +115,8 @@ pub async fn show(
     if img.visibility != "shared" {
         return errors::glance(StatusCode::NOT_FOUND, "Only shared images have members.", &headers);
     }
-    match seen_by(img, viewer).find(|m| *m.project == *member) {
-        Some(m) => json_response(StatusCode::OK, &member_json(img, m)),
+    match seen_by(&img, viewer).find(|m| *m.project == *member) {
+        Some(m) => json_response(StatusCode::OK, &member_json(&img, m)),
         None => errors::glance(
             StatusCode::NOT_FOUND,
             &format!("{member} not found in the member list of the image {id}."),

@@ -12,7 +12,7 @@
 //! with their sort indexes and posting lists), `access` (who sees and lists what), `listing`
 //! (query parsing and links) with `filters`, `order` and `select` (a page from the indexes),
 //! the HTTP faces `keystone`, `discovery`, `glance` (with `data`,
-//! `members`, `schemas`) and `nova`, `errors` (each service's error bodies), `state`, `quirk`,
+//! `members`, `schemas`, and `writes`: create, upload, patch, delete, members) and `nova`, `errors` (each service's error bodies), `state`, `quirk`,
 //! `variant`, `server` (routing, spawn/serve).
 
 mod access;
@@ -40,6 +40,7 @@ mod select;
 mod server;
 mod state;
 mod variant;
+mod writes;
 
 pub use identity::{
     ADMIN_PASSWORD, ADMIN_PROJECT, ADMIN_PROJECT_ID, ADMIN_TOKEN_SUFFIX, ADMIN_USER, ADMIN_USER_ID, ALT_PASSWORD,

@@ -74,7 +74,12 @@ impl Image {
     /// Whether `/file` has bytes to stream: Glance keeps data for active and deactivated
     /// images; the others have no location (204).
     pub fn has_data(&self) -> bool {
-        self.content.is_some() && matches!(self.status, "active" | "deactivated")
+        self.content.is_some() && self.has_stored_data()
+    }
+
+    /// Whether the status is one in which Glance keeps an image's data (active, deactivated).
+    pub fn has_stored_data(&self) -> bool {
+        matches!(self.status, "active" | "deactivated")
     }
 
     pub fn membership(&self, project: &str) -> Option<&Member> {
@@ -93,8 +98,10 @@ impl Image {
             m.insert(k.to_string(), Value::String(v.to_string()));
         }
         m.insert("name".into(), json!(self.name));
-        m.insert("disk_format".into(), json!(self.disk_format));
-        m.insert("container_format".into(), json!(self.container_format));
+        // A format not set yet (an image created without one) is null, as in Glance.
+        let set = |f: &'static str| (!f.is_empty()).then_some(f);
+        m.insert("disk_format".into(), json!(set(self.disk_format)));
+        m.insert("container_format".into(), json!(set(self.container_format)));
         m.insert("visibility".into(), json!(self.visibility));
         m.insert("size".into(), json!(self.size));
         m.insert("virtual_size".into(), json!(self.virtual_size));

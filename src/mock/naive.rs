@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::access::{self, Shares, Viewer};
+use super::catalogue::Catalogue;
 use super::listing::{BadRequest, DEFAULT_LIMIT, Flavor, MAX_LIMIT, Page, Refusal, SMALL_MAX_LIMIT};
 use super::model::{Image, MemberStatus};
 use super::nova::{compute_status, deleted_shown};
@@ -51,12 +52,13 @@ struct Scope<'q> {
     hidden: bool,
 }
 
-fn parse_scope<'q>(q: &'q Query) -> Result<Scope<'q>, BadRequest> {
+fn parse_scope<'q>(q: &'q Query, quirks: &BTreeSet<Quirk>) -> Result<Scope<'q>, BadRequest> {
     let visibility = q.last("visibility");
     if let Some(v) = visibility.filter(|v| !v.is_empty() && !access::VISIBILITIES.contains(v)) {
         return Err(BadRequest(format!("Invalid visibility value: {v}")));
     }
     let shares = match q.last("member_status") {
+        None if quirks.contains(&Quirk::PendingShareListed) => Shares::AcceptedOrPending,
         None => Shares::Only(MemberStatus::Accepted),
         Some(m) => Shares::parse(m).ok_or_else(|| BadRequest(format!("Invalid status: {m}")))?,
     };
@@ -371,7 +373,7 @@ pub fn list_as<'a>(
             "member_status can only be used together with visibility=shared".into(),
         ));
     }
-    let scope = parse_scope(&q)?;
+    let scope = parse_scope(&q, quirks)?;
     let max_limit = if flavor == Flavor::Glance && variants.contains(&Variant::SmallMaxPage) {
         SMALL_MAX_LIMIT
     } else {
@@ -492,7 +494,8 @@ pub fn list_as<'a>(
 
 /// The compute list's page as it was computed before the indexes (see `nova::page`).
 pub fn compute_page<'c>(
-    state: &'c MockState,
+    state: &MockState,
+    cat: &'c Catalogue,
     viewer: Viewer,
     pairs: &[(String, String)],
     limit: Option<usize>,
@@ -502,8 +505,7 @@ pub fn compute_page<'c>(
     let quirks = &state.config.quirks;
     let last = |k: &str| pairs.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     let with_deleted = since.filter(|_| state.variant(Variant::DeletedInChangesSince));
-    let mut images: Vec<&Image> = state
-        .catalogue
+    let mut images: Vec<&Image> = cat
         .images()
         .iter()
         .filter(|i| {
@@ -731,13 +733,13 @@ mod tests {
         let mut compared = 0;
         for config in configs() {
             let state = MockState::new(config.clone());
-            let images = state.catalogue.images();
+            let cat = state.catalogue();
+            let images = cat.images();
             let queries = queries(images);
             for viewer in VIEWERS {
                 for flavor in [Flavor::Glance, Flavor::Ims] {
                     let ask = |q: &str| {
-                        let indexed =
-                            listing::list_as(flavor, viewer, &state.catalogue, q, &config.quirks, &config.variants);
+                        let indexed = listing::list_as(flavor, viewer, &cat, q, &config.quirks, &config.variants);
                         let scanned = list_as(flavor, viewer, images, q, &config.quirks, &config.variants);
                         let (indexed, scanned) = (answer(indexed), answer(scanned));
                         assert_eq!(
@@ -778,7 +780,8 @@ mod tests {
         let times = ["2026-01-10T00:00:00Z", "2025-12-25T00:00:00Z", "2026-01-19T00:00:00Z"];
         for config in configs() {
             let state = MockState::new(config.clone());
-            let images = state.catalogue.images();
+            let cat = state.catalogue();
+            let images = cat.images();
             let mut queries: Vec<String> = [
                 "",
                 "name=ubuntu-22.04",
@@ -810,8 +813,8 @@ mod tests {
                                 let ids = |r: Result<(Vec<&Image>, bool), String>| {
                                     r.map(|(v, full)| (v.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), full))
                                 };
-                                let indexed = ids(nova::page(&state, viewer, &pairs, limit, since, detail));
-                                let scanned = ids(compute_page(&state, viewer, &pairs, limit, since, detail));
+                                let indexed = ids(nova::page(&state, &cat, viewer, &pairs, limit, since, detail));
+                                let scanned = ids(compute_page(&state, &cat, viewer, &pairs, limit, since, detail));
                                 assert_eq!(
                                     indexed, scanned,
                                     "{q} limit {limit:?} since {since:?} detail {detail} as {viewer:?} with {:?} {:?}",

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
 use super::access::{self, Shares, Viewer};
-use super::catalogue::Post;
+use super::catalogue::{Catalogue, Post};
 use super::errors::{Refused, base_url, json_response, nova as fault};
 use super::model::{Image, MemberStatus, timestamp};
 use super::order::{Dir, Order, SortKey};
@@ -176,7 +176,8 @@ fn parse_since(s: &str, ignore_offset: bool) -> Option<DateTime<Utc>> {
 /// One page of the compute list and whether it is full (then `images_links` has a next link),
 /// or the marker that is not in the list (Nova's 400).
 pub(super) fn page<'c>(
-    state: &'c MockState,
+    state: &MockState,
+    cat: &'c Catalogue,
     viewer: Viewer,
     pairs: &[(String, String)],
     limit: Option<usize>,
@@ -187,7 +188,6 @@ pub(super) fn page<'c>(
     let last = |k: &str| pairs.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     // What Glance's default list holds for the token, in Glance's default order: created_at
     // desc, id desc.
-    let cat = &state.catalogue;
     let with_deleted = since.filter(|_| state.variant(Variant::DeletedInChangesSince));
     let in_scope = |i: &Image| {
         (!i.os_hidden && access::listed(i, viewer, None, Shares::Only(MemberStatus::Accepted)))
@@ -293,7 +293,8 @@ fn list(state: &MockState, headers: &HeaderMap, viewer: Viewer, tenant: &str, qu
             }
         },
     };
-    let (images, full) = match page(state, viewer, &pairs, limit, since, detail) {
+    let cat = state.catalogue();
+    let (images, full) = match page(state, &cat, viewer, &pairs, limit, since, detail) {
         Ok(p) => p,
         Err(marker) => {
             return fault(
@@ -387,7 +388,7 @@ pub async fn get_image(
         Some(img) => json_response(
             StatusCode::OK,
             &json!({"image": with_extension(
-                item(img, &base_url(&headers), &tenant, true, &state.config.quirks),
+                item(&img, &base_url(&headers), &tenant, true, &state.config.quirks),
                 state.variant(Variant::ExtensionFields)
             )}),
         ),

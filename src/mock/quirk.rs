@@ -185,6 +185,21 @@ pub enum Quirk {
         props(requirement = "image-v2/pagination/follow-until-no-next")
     )]
     NextNeverEnds,
+    #[strum(
+        message = "DELETE answers 204 but the image stays in every list (seed 003 GET /v2/images: images available to the client; a provisioning run catches it)",
+        props(requirement = "image-v2/list/available-images")
+    )]
+    DeletedImageStaysListed,
+    #[strum(
+        message = "os_hidden set by a PATCH is shown but the lists ignore it: the image stays in the default list (Glance: hidden images are left out however they were hidden; a provisioning run catches it)",
+        props(requirement = "image-v2/list/available-images")
+    )]
+    HiddenLaterStillListed,
+    #[strum(
+        message = "a share the member has not accepted (pending) is in the member's default list (Glance: accepted shares only; a provisioning run catches it)",
+        props(requirement = "image-v2/list/available-images")
+    )]
+    PendingShareListed,
 }
 
 impl Quirk {
@@ -268,6 +283,9 @@ mod tests {
                 "error-body-not-json",
                 "second-page-other-order",
                 "next-never-ends",
+                "deleted-image-stays-listed",
+                "hidden-later-still-listed",
+                "pending-share-listed",
             ]
         );
         for q in Quirk::all() {

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::http::{HeaderValue, header};
@@ -19,7 +20,7 @@ use super::errors::{self, GlanceMessage};
 use super::quirk::Quirk;
 use super::state::{MockState, request_id};
 use super::variant::Variant;
-use super::{data, discovery, glance, keystone, members, nova};
+use super::{data, discovery, glance, keystone, members, nova, writes};
 
 async fn common_headers(State(state): State<Arc<MockState>>, request: Request, next: Next) -> Response {
     if !state.config.latency.is_zero() {
@@ -99,7 +100,14 @@ fn image_discovery(router: Router<Arc<MockState>>, prefix: &'static str) -> Rout
 /// The data and members routes of an Image API v2 face mounted at `prefix`.
 fn image_subresources(router: Router<Arc<MockState>>, prefix: &str) -> Router<Arc<MockState>> {
     router
-        .route(&format!("{prefix}/v2/images/{{id}}/file"), any(data::download))
+        .route(
+            &format!("{prefix}/v2/images/{{id}}/file"),
+            any(data::download).layer(DefaultBodyLimit::max(writes::MAX_UPLOAD)),
+        )
+        .route(
+            &format!("{prefix}/v2/images/{{id}}/actions/{{action}}"),
+            any(glance::image_action),
+        )
         .route(&format!("{prefix}/v2/images/{{id}}/members"), any(members::list))
         .route(
             &format!("{prefix}/v2/images/{{id}}/members/{{member}}"),

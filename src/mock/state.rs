@@ -1,7 +1,16 @@
 //! What one running mock holds: its configuration, catalogue and identities, and the request
 //! counter behind `x-openstack-request-id` (counted, so two runs answer alike).
+//!
+//! The catalogue is behind a read-write lock: lists and GETs read it, the write calls
+//! (`writes`) change it, and every family reads the same one, so an image created through
+//! `/image` is in the compute and IMS lists too. No lock is held across an `.await`.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use axum::body::Bytes;
+use chrono::{DateTime, SubsecRound, Utc};
 
 use axum::http::{HeaderMap, HeaderValue};
 
@@ -15,9 +24,16 @@ use super::variant::Variant;
 
 pub struct MockState {
     pub config: MockConfig,
-    pub catalogue: Catalogue,
+    catalogue: RwLock<Catalogue>,
+    /// The bytes uploaded with `PUT /v2/images/{id}/file`, by image id (generated images
+    /// stream theirs from a seed instead).
+    uploads: Mutex<HashMap<String, Bytes>>,
     pub directory: Directory,
     pub requests: AtomicU64,
+    /// Images created so far (numbers the ids of new ones).
+    pub created: AtomicU64,
+    /// The last time a write was stamped with (see [`MockState::write_time`]).
+    last_write: Mutex<Option<DateTime<Utc>>>,
 }
 
 impl MockState {
@@ -26,9 +42,12 @@ impl MockState {
         let directory = Directory::new(&config);
         MockState {
             config,
-            catalogue,
+            catalogue: RwLock::new(catalogue),
+            uploads: Mutex::default(),
             directory,
             requests: AtomicU64::new(0),
+            created: AtomicU64::new(0),
+            last_write: Mutex::default(),
         }
     }
 
@@ -59,8 +78,47 @@ impl MockState {
         Self::viewer(self.directory.default_identity())
     }
 
-    pub fn image(&self, id: &str) -> Option<&Image> {
-        self.catalogue.get(id)
+    /// The catalogue, for reading. A poisoned lock is taken as it is: the mock keeps serving
+    /// rather than failing every later request because one handler panicked.
+    pub fn catalogue(&self) -> RwLockReadGuard<'_, Catalogue> {
+        self.catalogue.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn catalogue_mut(&self) -> RwLockWriteGuard<'_, Catalogue> {
+        self.catalogue.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A copy of the image with this id (any status), so that no lock outlives the lookup.
+    pub fn image(&self, id: &str) -> Option<Image> {
+        self.catalogue().get(id).cloned()
+    }
+
+    /// The time a write is stamped with: now in whole seconds (what Glance shows), and at least
+    /// a second after the previous write. Why: fixtures made within one second would otherwise
+    /// tie on `created_at` and fill the first pages of a list sorted by it, where a tie makes
+    /// any order correct (and `sort-dir-ignored` invisible to the selfcheck).
+    pub fn write_time(&self) -> DateTime<Utc> {
+        let mut last = self.last_write.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Utc::now().trunc_subsecs(0);
+        let t = match *last {
+            Some(l) if l >= now => l + chrono::Duration::seconds(1),
+            _ => now,
+        };
+        *last = Some(t);
+        t
+    }
+
+    /// The bytes uploaded for an image, if any were.
+    pub fn upload(&self, id: &str) -> Option<Bytes> {
+        self.uploads.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned()
+    }
+
+    pub fn set_upload(&self, id: &str, data: Option<Bytes>) {
+        let mut uploads = self.uploads.lock().unwrap_or_else(|p| p.into_inner());
+        match data {
+            Some(d) => uploads.insert(id.to_string(), d),
+            None => uploads.remove(id),
+        };
     }
 }
 

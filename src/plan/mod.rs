@@ -15,7 +15,7 @@ mod target;
 
 pub use baseline::{Baseline, BaselineEntry};
 pub use partition::Partition;
-pub use render::{PlanSummary, mode_line, render_banner, render_text, version};
+pub use render::{PlanSummary, mode_line, render_banner, render_text, version, writes_line};
 pub use selection::Selection;
 pub use target::{
     EndpointSource, EndpointUrl, Identity, PlannedEndpoint, Target, adjust, mock_urls, target_configured,

@@ -307,11 +307,7 @@ pub fn render_banner(p: &PlanSummary) -> String {
     } else {
         p.methods.join(", ")
     };
-    let _ = writeln!(
-        s,
-        "imgconform {}: read-only (the cases send {methods}; never POST, PUT/PATCH/DELETE only to fixed collection paths)",
-        p.version
-    );
+    let _ = writeln!(s, "imgconform {}: {}", p.version, writes_line(p, &methods));
     let target = match &p.mock_base {
         Some(base) => {
             let what = p
@@ -462,6 +458,18 @@ pub fn render_text(p: &PlanSummary) -> String {
 }
 
 /// The run's mode in words: what it may change on the target.
+/// What the run sends that could change the target: the banner's first words and JUnit's
+/// `imgconform.read_only` property.
+pub fn writes_line(p: &PlanSummary, methods: &str) -> String {
+    if p.run_id.is_some() {
+        format!(
+            "provisioning (the cases send {methods}; the fixtures are made with POST, PUT, PATCH and DELETE on /v2/images and deleted at the end)"
+        )
+    } else {
+        format!("read-only (the cases send {methods}; never POST, PUT/PATCH/DELETE only to fixed collection paths)")
+    }
+}
+
 pub fn mode_line(p: &PlanSummary) -> String {
     match &p.run_id {
         Some(id) => format!(

@@ -74,10 +74,7 @@ fn run_properties(
         p.push(("imgconform.cases_selected", plan.cases.to_string()));
         p.push((
             "imgconform.read_only",
-            format!(
-                "methods {}; never POST, PUT/PATCH/DELETE only to fixed collection paths",
-                plan.methods.join(", ")
-            ),
+            crate::plan::writes_line(plan, &plan.methods.join(", ")),
         ));
         p.push(("imgconform.preflight", preflight_words(&plan.preflight)));
         p.push((

@@ -1,6 +1,6 @@
 //! Picking values from the discovered catalogue for a case's `bind` section.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -87,6 +87,35 @@ fn rarest<'v>(cands: &[&'v Value]) -> Option<&'v Value> {
     cands.iter().copied().find(|c| counts[&c.to_string()] == want)
 }
 
+/// The first candidate that another candidate spells in other letter case. Linear: a public
+/// cloud's catalogue gives 100 000 candidates, and comparing each pair took minutes.
+fn case_variant<'v>(cands: &[&'v Value]) -> Option<&'v Value> {
+    let mut spellings: HashMap<String, HashSet<String>> = HashMap::new();
+    for c in cands {
+        let s = plain(c);
+        spellings.entry(s.to_lowercase()).or_default().insert(s);
+    }
+    cands.iter().copied().find(|c| {
+        spellings
+            .get(&plain(c).to_lowercase())
+            .is_some_and(|set| set.len() >= 2)
+    })
+}
+
+/// The first candidate that is a proper prefix of another candidate. In sorted order the
+/// strings that start with `s` come right after `s`, so comparing neighbours is enough.
+fn prefix_of_another<'v>(cands: &[&'v Value]) -> Option<&'v Value> {
+    let mut sorted: Vec<String> = cands.iter().map(|c| plain(c)).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let prefixes: HashSet<&str> = sorted
+        .windows(2)
+        .filter(|w| w[1].starts_with(w[0].as_str()))
+        .map(|w| w[0].as_str())
+        .collect();
+    cands.iter().copied().find(|c| prefixes.contains(plain(c).as_str()))
+}
+
 fn pick<'v>(prefer: Prefer, cands: &[&'v Value]) -> Option<&'v Value> {
     match prefer {
         Prefer::First => cands.first().copied(),
@@ -108,28 +137,8 @@ fn pick<'v>(prefer: Prefer, cands: &[&'v Value]) -> Option<&'v Value> {
             }
             sorted.get(2.min(sorted.len().saturating_sub(1))).copied()
         }
-        Prefer::CaseVariant => cands
-            .iter()
-            .copied()
-            .find(|c| {
-                let s = plain(c);
-                cands.iter().any(|o| {
-                    let t = plain(o);
-                    t != s && t.to_lowercase() == s.to_lowercase()
-                })
-            })
-            .or_else(|| most_common(cands)),
-        Prefer::PrefixOfAnother => cands
-            .iter()
-            .copied()
-            .find(|c| {
-                let s = plain(c);
-                cands.iter().any(|o| {
-                    let t = plain(o);
-                    t != s && t.starts_with(&s)
-                })
-            })
-            .or_else(|| most_common(cands)),
+        Prefer::CaseVariant => case_variant(cands).or_else(|| most_common(cands)),
+        Prefer::PrefixOfAnother => prefix_of_another(cands).or_else(|| most_common(cands)),
     }
 }
 
@@ -154,6 +163,21 @@ mod tests {
         let names: Vec<&Value> = items.iter().flat_map(|i| crate::pointer::get_all(i, "/name")).collect();
         assert_eq!(pick(Prefer::MostCommon, &names), Some(&json!("ubuntu")));
         assert_eq!(pick(Prefer::CaseVariant, &names), Some(&json!("Fedora")));
+        let words: Vec<Value> = ["ubuntu-22", "deb", "ubuntu", "debian", "x"]
+            .iter()
+            .map(|s| json!(s))
+            .collect();
+        let words: Vec<&Value> = words.iter().collect();
+        assert_eq!(
+            pick(Prefer::PrefixOfAnother, &words),
+            Some(&json!("deb")),
+            "first in catalogue order"
+        );
+        assert_eq!(
+            pick(Prefer::CaseVariant, &words),
+            Some(&json!("ubuntu-22")),
+            "none: the most common"
+        );
         let sizes: Vec<&Value> = items
             .iter()
             .flat_map(|i| crate::pointer::get_all(i, "/size"))
