@@ -369,9 +369,15 @@ async fn patches_apply_whole_or_not_at_all_and_lists_follow_them() {
         .collect();
     assert_eq!(named[0], ("0000-first", id.as_str()), "first of the named images");
     assert!(named.windows(2).all(|w| w[0].0 <= w[1].0), "{named:?}");
-    assert_eq!(api.ids("/image/v2/images?name=0000-first", token).await, vec![id.clone()]);
+    assert_eq!(
+        api.ids("/image/v2/images?name=0000-first", token).await,
+        vec![id.clone()]
+    );
     assert!(api.ids("/image/v2/images?name=zzzz-last", token).await.is_empty());
-    assert_eq!(api.ids("/image/v2/images?flavour=vanilla", token).await, vec![id.clone()]);
+    assert_eq!(
+        api.ids("/image/v2/images?flavour=vanilla", token).await,
+        vec![id.clone()]
+    );
     let removed = api
         .patch(&id, token, json!([{"op": "remove", "path": "/flavour"}]))
         .await;

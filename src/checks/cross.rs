@@ -87,8 +87,10 @@ pub async fn same_ids_as(c: &SameIdsAs, subject: &Subject<'_>, net: &Net<'_>) ->
     if same {
         return Findings::default();
     }
-    let missing: Vec<String> = there.iter().filter(|t| !here.contains(t)).cloned().collect();
-    let extra: Vec<String> = here.iter().filter(|h| !there.contains(h)).cloned().collect();
+    let (here_set, there_set): (std::collections::HashSet<&String>, std::collections::HashSet<&String>) =
+        (here.iter().collect(), there.iter().collect());
+    let missing: Vec<String> = there.iter().filter(|t| !here_set.contains(t)).cloned().collect();
+    let extra: Vec<String> = here.iter().filter(|h| !there_set.contains(h)).cloned().collect();
     let mut actual = format!("{} id(s) here, {} there", here.len(), there.len());
     if !missing.is_empty() {
         actual.push_str(&format!("; only there: {}", short_list(&missing)));

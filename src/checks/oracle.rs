@@ -2,6 +2,7 @@
 //! catalogue — every returned item matches AND nothing that matches is missing.
 
 use serde_json::Value;
+use std::collections::HashSet;
 
 use super::{Findings, Subject, eval, ids, short_list, value_at};
 use crate::model::{OracleCheck, OrderMode};
@@ -55,16 +56,15 @@ fn select<'s>(
     };
     let filters = render(&o.filter, subject, label)?;
     let mut selected = Vec::new();
+    // Each item is materialized to test the filter and dropped: what is kept of a selected
+    // one is its id (all the callers compare), so a filter that selects 100 000 images holds
+    // 100 000 small objects, not 100 000 images.
+    let key = subject.profile.id.trim_start_matches('/').to_string();
     for (row, item) in catalogue.items().enumerate() {
         if holds(&filters, &item, label)? {
-            // The id travels with the item even when the projection left its field out.
-            let mut item = item;
-            if let Value::Object(m) = &mut item {
-                let key = subject.profile.id.trim_start_matches('/').to_string();
-                m.entry(key)
-                    .or_insert_with(|| Value::String(catalogue.ids[row].to_string()));
-            }
-            selected.push(item);
+            let mut m = serde_json::Map::new();
+            m.insert(key.clone(), Value::String(catalogue.ids[row].to_string()));
+            selected.push(Value::Object(m));
         }
     }
     Ok((selected, filters))
@@ -98,10 +98,12 @@ pub fn matches_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
         Ok(f) => f,
         Err(f) => return f,
     };
+    // Sets for membership: a catalogue's answer may hold 100 000 ids.
+    let want_set: HashSet<String> = want.iter().cloned().collect();
     let mut got = Vec::new();
     for item in items {
         let id = ids([*item], id_ptr).remove(0);
-        if !o.allow_extra.is_empty() && !want.contains(&id) {
+        if !o.allow_extra.is_empty() && !want_set.contains(&id) {
             match holds(&extra_ok, item, label) {
                 Ok(true) => continue,
                 Ok(false) => {}
@@ -171,8 +173,10 @@ pub fn matches_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
             )
         }
         OrderMode::Any => {
-            let missing: Vec<String> = want.iter().filter(|w| !got.contains(w)).cloned().collect();
-            let extra: Vec<String> = got.iter().filter(|g| !want.contains(g)).cloned().collect();
+            let got_set: HashSet<&String> = got.iter().collect();
+            let want_set: HashSet<&String> = want.iter().collect();
+            let missing: Vec<String> = want.iter().filter(|w| !got_set.contains(w)).cloned().collect();
+            let extra: Vec<String> = got.iter().filter(|g| !want_set.contains(g)).cloned().collect();
             if missing.is_empty() && extra.is_empty() && want.len() == got.len() {
                 return Findings::default();
             }
@@ -181,8 +185,10 @@ pub fn matches_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
                 actual.push_str(&format!("; missing {}", short_list(&missing)));
             }
             if !extra.is_empty() {
-                let shown: Vec<String> = extra
+                // Details for the few the message shows (short_list), the rest counted.
+                let mut shown: Vec<String> = extra
                     .iter()
+                    .take(8)
                     .map(|id| {
                         let item = items.iter().find(|i| ids([**i], id_ptr)[0] == *id);
                         let detail: Vec<String> = filters
@@ -204,6 +210,7 @@ pub fn matches_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
                         }
                     })
                     .collect();
+                shown.extend(extra.iter().skip(8).cloned());
                 actual.push_str(&format!("; unexpected {}", short_list(&shown)));
             }
             if missing.is_empty() && extra.is_empty() {
@@ -229,7 +236,7 @@ pub fn disjoint_from_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
         return no_items(label, subject);
     };
     let id_ptr = &subject.profile.id;
-    let forbidden = ids(forbidden.iter(), id_ptr);
+    let forbidden: HashSet<String> = ids(forbidden.iter(), id_ptr).into_iter().collect();
     let seen: Vec<String> = ids(items.iter().copied(), id_ptr)
         .into_iter()
         .filter(|i| forbidden.contains(i))

@@ -181,7 +181,8 @@ pub fn walk_properties(
         let got = ids(walk.items(), &profile.id);
         let want = &reference.id_strings();
         if &got != want {
-            let missing: Vec<String> = want.iter().filter(|w| !got.contains(w)).cloned().collect();
+            let got_set: std::collections::HashSet<&String> = got.iter().collect();
+            let missing: Vec<String> = want.iter().filter(|w| !got_set.contains(w)).cloned().collect();
             let at = want
                 .iter()
                 .zip(&got)

@@ -235,7 +235,13 @@ pub fn load_cloud(name: &str, clouds_file: Option<PathBuf>) -> Result<CloudConfi
         }
     };
     match auth.get("auth_url") {
-        Some(Value::String(u)) if !u.trim().is_empty() => {}
+        Some(Value::String(u)) if !u.trim().is_empty() => {
+            if let Err(e) = url::Url::parse(u.trim()) {
+                return Err(ConfigError(format!(
+                    "{where_}: `auth.auth_url` `{u}` is not a URL: {e}"
+                )));
+            }
+        }
         Some(Value::String(_)) => return Err(ConfigError(format!("{where_}: `auth.auth_url` is empty"))),
         Some(_) => return Err(ConfigError(format!("{where_}: `auth.auth_url` must be a URL string"))),
         None => {

@@ -31,6 +31,20 @@ impl Projection {
     pub fn keeps_nothing(&self) -> bool {
         self.0.as_ref().is_some_and(BTreeSet::is_empty)
     }
+
+    /// The item with only the kept top-level fields (an item that is not an object, or a
+    /// projection that keeps all, as it is).
+    pub fn prune(&self, item: &Value) -> Value {
+        match (&self.0, item) {
+            (Some(keep), Value::Object(m)) => Value::Object(
+                m.iter()
+                    .filter(|(k, _)| keep.contains(k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            _ => item.clone(),
+        }
+    }
 }
 
 /// Interns id strings for a run (all catalogues of a run share one).

@@ -143,6 +143,8 @@ impl Discovery {
             max_pages: self.max_pages,
             validator: None,
             fresh,
+            keep: None,
+            max_bytes: None,
         };
         let mut builder = Builder::new(self.projection(profile, keep_items), &profile.id, &self.interner);
         let mut push = |items: &[Value]| {

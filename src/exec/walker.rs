@@ -161,6 +161,13 @@ pub struct Walker<'a> {
     /// Every page sent anew, never an answer shared from earlier in the run (a re-read of a
     /// list that may have moved).
     pub fresh: bool,
+    /// The fields a kept walk keeps of each item once its page is validated: what the case's
+    /// checks read (`runner::fields::walk_projection`). A walk of 100 000 whole images would
+    /// hold about half a gigabyte; their ids and two fields hold a few megabytes.
+    pub keep: Option<&'a super::Projection>,
+    /// Raises the walk's byte cap (never below the default) for a list known to be long: a
+    /// conforming walk of 100 000 images reads more than the default 64 MiB.
+    pub max_bytes: Option<usize>,
 }
 
 /// What a walk does with the items of each page.
@@ -173,6 +180,21 @@ enum Items<'f> {
         max_items: usize,
     },
 }
+
+/// The first few items at `pointer` (what a trimmed body in the evidence shows).
+fn items_head(body: &Value, pointer: &str) -> Value {
+    match body.pointer(pointer) {
+        Some(Value::Array(a)) => Value::Array(a.iter().take(3).cloned().collect()),
+        _ => Value::Null,
+    }
+}
+
+/// A body above this size counts as a large page (a Glance page of about 300 images).
+const LARGE_PAGE: usize = 512 * 1024;
+
+/// Large pages parsed and held as whole JSON at once, process-wide: the parsed form of a
+/// 1000-image page is several megabytes, and the machine has few cores to parse on anyway.
+static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// A page of a streaming walk that did not add at least one item per page, beyond this many
 /// pages, shows a walk that goes nowhere (a conforming list ends with at most one empty page).
@@ -198,7 +220,13 @@ impl Walker<'_> {
     }
 
     async fn run(&self, first: RequestSpec, mut mode: Items<'_>) -> Walk {
-        let max_bytes = self.client.limits().max_body.saturating_mul(4).max(64 * 1024 * 1024);
+        let max_bytes = self
+            .client
+            .limits()
+            .max_body
+            .saturating_mul(4)
+            .max(64 * 1024 * 1024)
+            .max(self.max_bytes.unwrap_or(0));
         let streaming = matches!(mode, Items::Stream { .. });
         let mut pages: Vec<Page> = Vec::new();
         let mut seen_urls: HashMap<String, usize> = HashMap::new();
@@ -247,7 +275,15 @@ impl Walker<'_> {
                 pages.push(page);
                 return finish(pages, end, kept);
             }
-            let body = match response.json() {
+            // A large page parses into several times its size: only a few at once (see
+            // `PARSING`), so that eight walks of 1000-image pages do not peak together.
+            let parsing = if response.body.len() > LARGE_PAGE {
+                PARSING.acquire().await.ok()
+            } else {
+                None
+            };
+            let parsed = response.json();
+            let body = match parsed {
                 Ok(b) => b,
                 Err(e) => {
                     pages.push(page);
@@ -271,21 +307,45 @@ impl Walker<'_> {
             page.first_id = items.first().and_then(|i| id_of(i, &self.profile.id));
             page.last_id = items.last().and_then(|i| id_of(i, &self.profile.id));
             items_seen += items.len();
-            if matches!(mode, Items::Keep)
-                && let Err(e) = kept.grow(response.body.len()).await
-            {
-                pages.push(page);
-                return finish(pages, WalkEnd::Memory { cap: e.cap }, kept);
+            if matches!(mode, Items::Keep) {
+                let items: Vec<Value> = match self.keep {
+                    Some(p) => items.iter().map(|i| p.prune(i)).collect(),
+                    None => items.clone(),
+                };
+                // What the kept items weigh: their body's size, or, pruned, their own.
+                let weight = match self.keep {
+                    Some(_) => serde_json::to_vec(&items).map_or(response.body.len(), |v| v.len()),
+                    None => response.body.len(),
+                };
+                if let Err(e) = kept.grow(weight).await {
+                    pages.push(page);
+                    return finish(pages, WalkEnd::Memory { cap: e.cap }, kept);
+                }
+                page.items = items;
             }
-            match &mut mode {
-                Items::Keep => page.items = items.clone(),
-                Items::Stream { consumer, .. } => consumer(items),
+            if let Items::Stream { consumer, .. } = &mut mode {
+                consumer(items);
             }
             let next = next_link(&body, &self.profile.next);
-            // A streaming walk keeps the first page's body only (the evidence of a failure).
+            // A streaming walk keeps the first page's body only (the evidence of a failure),
+            // and of it the first few items; a kept walk keeps each body until the next page
+            // arrives (the first and the last stay), with the items it keeps in place of the
+            // whole ones after the first page (evidence shows a trimmed body anyway).
+            let mut body = body;
+            if streaming || !pages.is_empty() {
+                let kept_items = if streaming {
+                    Some(items_head(&body, &self.profile.items))
+                } else {
+                    self.keep.map(|_| Value::Array(page.items.clone()))
+                };
+                if let (Some(slot), Some(v)) = (body.pointer_mut(&self.profile.items), kept_items) {
+                    *slot = v;
+                }
+            }
             if !streaming || pages.is_empty() {
                 page.body = Some(body);
             }
+            drop(parsing);
             let next_raw = match next {
                 Ok(n) => n,
                 Err(why) => {

@@ -118,6 +118,17 @@ impl Directory {
         &self.people[0]
     }
 
+    /// The name of a project the mock knows (its users' projects and the third, share-only one).
+    pub fn project_name(&self, id: &str) -> Option<String> {
+        if id == THIRD_PROJECT_ID {
+            return Some(THIRD_PROJECT.to_string());
+        }
+        self.people
+            .iter()
+            .find(|p| p.project_id == id)
+            .map(|p| p.project.clone())
+    }
+
     pub fn by_token(&self, token: &str) -> Option<&Identity> {
         self.people.iter().find(|p| p.token == token)
     }

@@ -260,6 +260,63 @@ pub async fn auth_projects(State(state): State<Arc<MockState>>, method: Method, 
     )
 }
 
+/// `GET /identity/v3/projects/{id}`, as Keystone's default policy answers a member: its own
+/// project, 403 for any other (an admin sees every project of the mock, 404 for an unknown
+/// one). openstackclient's `image add project ID` looks the project up first and, refused,
+/// uses the id as given, as it does against a real cloud.
+pub async fn project(
+    State(state): State<Arc<MockState>>,
+    method: Method,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return not_allowed("GET, HEAD");
+    }
+    let Some(who) = state.identity(&headers) else {
+        return unauthorized(&headers);
+    };
+    let known = state.directory.project_name(&id);
+    let visible = id == who.project_id || who.is_admin();
+    match (visible, known) {
+        (true, Some(name)) => {
+            let base = base_url(&headers);
+            errors::json_response(
+                StatusCode::OK,
+                &json!({"project": {
+                    "id": id, "name": name, "domain_id": DOMAIN_ID, "description": "", "enabled": true,
+                    "parent_id": DOMAIN_ID, "is_domain": false, "tags": [], "options": {},
+                    "links": {"self": format!("{base}/identity/v3/projects/{id}")}
+                }}),
+            )
+        }
+        (true, None) => not_found().await,
+        (false, _) => errors::keystone(
+            StatusCode::FORBIDDEN,
+            "You are not authorized to perform the requested action: identity:get_project.",
+        )
+        .into_response(),
+    }
+}
+
+/// `GET /identity/v3/projects`: listing projects is an admin's call (403 for a member).
+pub async fn projects(State(state): State<Arc<MockState>>, method: Method, headers: HeaderMap) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return not_allowed("GET, HEAD");
+    }
+    let Some(who) = state.identity(&headers) else {
+        return unauthorized(&headers);
+    };
+    if !who.is_admin() {
+        return errors::keystone(
+            StatusCode::FORBIDDEN,
+            "You are not authorized to perform the requested action: identity:list_projects.",
+        )
+        .into_response();
+    }
+    auth_projects(State(state), method, headers).await
+}
+
 /// Anything else under `/identity`: Keystone's JSON 404.
 pub async fn not_found() -> Response {
     errors::keystone(StatusCode::NOT_FOUND, "The resource could not be found.").into_response()

@@ -129,6 +129,8 @@ pub fn router(config: MockConfig) -> Router {
         .route("/identity/v3/auth/tokens", any(keystone::tokens))
         .route("/identity/v3/auth/catalog", any(keystone::auth_catalog))
         .route("/identity/v3/auth/projects", any(keystone::auth_projects))
+        .route("/identity/v3/projects", any(keystone::projects))
+        .route("/identity/v3/projects/{id}", any(keystone::project))
         .route("/identity/{*rest}", any(keystone::not_found))
         .route("/image/v2/images", any(glance::list_images))
         .route("/image/v2/images/{id}", any(glance::get_image))

@@ -92,3 +92,39 @@ pub fn projections<'a>(
     }
     keep.into_iter().map(|(k, v)| (k, Projection(v))).collect()
 }
+
+/// The top-level fields of a walk's items that a case's checks read: the id, `every_item` and
+/// `sorted_by` paths, an oracle's `where` and `allow_extra`, the near side of `agrees_with`.
+/// A pointer that names no single field (the whole item, a wildcard) keeps everything.
+pub fn walk_projection(case: &crate::model::Case, profile: &Profile) -> Projection {
+    let mut keep: BTreeSet<String> = head(&profile.id).into_iter().collect();
+    let mut all = false;
+    let mut add = |pointer: &str| match head(pointer) {
+        Some(h) => {
+            keep.insert(h);
+        }
+        None => all = true,
+    };
+    for alt in &case.expect {
+        for entry in &alt.value.checks {
+            match &entry.value.check {
+                Check::EveryItem(p) => add(&p.path.value),
+                Check::SortedBy(s) => s.keys.iter().for_each(|k| add(&k.path.value)),
+                Check::MatchesCatalogue(o) | Check::DisjointFromCatalogue(o) => {
+                    o.filter.iter().chain(&o.allow_extra).for_each(|p| add(&p.path.value))
+                }
+                Check::AgreesWith(a) => a.fields.iter().for_each(|f| add(&f.here.value)),
+                Check::Body(_)
+                | Check::Header(_)
+                | Check::IdsUnique
+                | Check::HasIds(_)
+                | Check::LacksIds(_)
+                | Check::Count(_)
+                | Check::LinkKeepsQuery(_)
+                | Check::LinkSamePage(_)
+                | Check::SameIdsAs(_) => {}
+            }
+        }
+    }
+    if all { Projection::all() } else { Projection(Some(keep)) }
+}

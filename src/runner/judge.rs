@@ -236,8 +236,16 @@ impl Judge<'_> {
 
         // The items the checks see: the answer's, or each part of a walk in turn (the windows
         // of a long walk are separate stretches of the list: an order holds within each).
+        // A part the suite itself cut short (its memory, byte or page budget, or the network)
+        // is not judged on its items: a check of a part read halfway would blame the server
+        // for the suite's limit. The walk's ERROR above says what stopped it.
         let item_sets: Vec<Option<Vec<&Value>>> = match walk {
-            Some(w) if is_walk_page => w.parts.iter().map(|p| Some(p.walk.items().collect())).collect(),
+            Some(w) if is_walk_page => w
+                .parts
+                .iter()
+                .filter(|p| !cut_by_the_suite(&p.walk.end, &p.expect))
+                .map(|p| Some(p.walk.items().collect()))
+                .collect(),
             _ => vec![
                 body.and_then(|b| b.pointer(&self.profile.items))
                     .and_then(Value::as_array)
@@ -427,5 +435,21 @@ pub(super) fn verdict(case: &Case, mut findings: Findings, evidence: Evidence) -
         expected: describe_alternatives(case),
         evidence,
         duration: Default::default(),
+    }
+}
+
+/// Whether a walk part ended on a limit of the suite rather than on the server's answer: the
+/// run's body memory, the walk's byte or item cap, the network, or the page budget of a walk
+/// that was meant to reach the end (a window or a deliberately cut long answer stops at its
+/// budget on purpose).
+fn cut_by_the_suite(end: &crate::exec::WalkEnd, expect: &PartExpect) -> bool {
+    use crate::exec::WalkEnd;
+    match end {
+        WalkEnd::Memory { .. }
+        | WalkEnd::TooManyBytes { .. }
+        | WalkEnd::TooManyItems { .. }
+        | WalkEnd::Transport(_) => true,
+        WalkEnd::Budget { .. } => matches!(expect, PartExpect::Whole | PartExpect::Nothing { window: false }),
+        _ => false,
     }
 }

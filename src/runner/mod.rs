@@ -365,6 +365,7 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
             validator,
             case_id: lc.id(),
             needs_whole: needs_whole_answer(case),
+            keep: fields::walk_projection(case, profile),
         };
         let run = input.run().await;
         if run.reference_error.is_some() && ctx.client.budget_spent() {

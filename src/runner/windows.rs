@@ -94,6 +94,11 @@ impl WalkRun {
     }
 }
 
+/// Bytes a conforming walk may read per item of a list known to be long, twice what a large
+/// Nova detail item weighs: the byte cap of such a walk (it bounds time and bandwidth; middle
+/// pages' bodies are not kept).
+const BYTES_PER_ITEM: usize = 8 * 1024;
+
 /// What walking needs of the case.
 pub struct WalkInput<'a> {
     pub ctx: &'a RunContext,
@@ -106,6 +111,9 @@ pub struct WalkInput<'a> {
     pub case_id: &'a str,
     /// Whether the case's checks need the whole answer (an oracle, a count).
     pub needs_whole: bool,
+    /// The fields of each item the case's checks read (the rest is dropped once a page is
+    /// validated).
+    pub keep: crate::exec::Projection,
 }
 
 fn limit_of(profile: &Profile, request: &RequestSpec) -> Option<usize> {
@@ -151,6 +159,11 @@ fn choice(seed: u64, case_id: &str, salt: &str) -> u64 {
 
 impl WalkInput<'_> {
     fn walker(&self, max_pages: usize) -> Walker<'_> {
+        self.walker_for(max_pages, None)
+    }
+
+    /// A walker whose byte cap allows `items` items (a list known to be that long).
+    fn walker_for(&self, max_pages: usize, items: Option<usize>) -> Walker<'_> {
         Walker {
             client: &self.ctx.client,
             profile: self.profile,
@@ -158,6 +171,8 @@ impl WalkInput<'_> {
             max_pages,
             validator: self.validator,
             fresh: false,
+            keep: Some(&self.keep),
+            max_bytes: items.map(|n| n.saturating_mul(BYTES_PER_ITEM)),
         }
     }
 
@@ -226,7 +241,18 @@ impl WalkInput<'_> {
             } else {
                 self.request.clone()
             };
-            let walk = self.walker(budget).walk(request).await;
+            // A filter's answer is at most the catalogue (cached when an oracle read it).
+            let most = if self.needs_whole {
+                self.ctx
+                    .discovery
+                    .unpaged(&self.ctx.client, self.profile, self.endpoint, None, &[], true)
+                    .await
+                    .ok()
+                    .map(|c| c.len())
+            } else {
+                None
+            };
+            let walk = self.walker_for(budget, most).walk(request).await;
             let window = !self.needs_whole && self.spec.max_pages.is_none();
             return single(walk, PartExpect::Nothing { window }, None, None);
         }
@@ -262,7 +288,7 @@ impl WalkInput<'_> {
                     self.ctx.max_pages.max(2 * n.div_ceil(per_page) + 10)
                 })
             });
-            let walk = self.walker(budget).walk(self.request.clone()).await;
+            let walk = self.walker_for(budget, items).walk(self.request.clone()).await;
             return single(walk, PartExpect::Whole, reference, reference_error);
         }
 
