@@ -93,6 +93,29 @@ impl Api {
         a.body["id"].as_str().unwrap().to_string()
     }
 
+    /// `PUT /file` with these bytes as `token`.
+    async fn upload(&self, id: &str, token: &str, data: &[u8]) -> Answer {
+        self.send(
+            Method::PUT,
+            format!("/image/v2/images/{id}/file"),
+            token,
+            Some(("application/octet-stream", data.to_vec())),
+        )
+        .await
+    }
+
+    /// Demo shares the image with the second project (`POST /members`).
+    async fn share(&self, id: &str) -> Answer {
+        self.json(
+            Method::POST,
+            format!("/image/v2/images/{id}/members"),
+            mock::DEFAULT_TOKEN,
+            "application/json",
+            json!({"member": mock::SECOND_TENANT}),
+        )
+        .await
+    }
+
     async fn patch(&self, id: &str, token: &str, ops: Value) -> Answer {
         self.json(Method::PATCH, &format!("/image/v2/images/{id}"), token, PATCH, ops)
             .await
@@ -199,23 +222,9 @@ async fn a_created_image_is_listed_by_every_family_and_its_upload_is_what_downlo
     );
 
     let data = b"seven bytes and more".to_vec();
-    let up = api
-        .send(
-            Method::PUT,
-            &format!("/image/v2/images/{id}/file"),
-            token,
-            Some(("application/octet-stream", data.clone())),
-        )
-        .await;
+    let up = api.upload(&id, token, &data).await;
     assert_eq!(up.status, 204, "{}", up.body);
-    let again = api
-        .send(
-            Method::PUT,
-            &format!("/image/v2/images/{id}/file"),
-            token,
-            Some(("application/octet-stream", data.clone())),
-        )
-        .await;
+    let again = api.upload(&id, token, &data).await;
     assert_eq!(again.status, 409, "only a queued image takes data");
     let shown = api.get(&format!("/image/v2/images/{id}"), token).await.body;
     let md5: String = Md5::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
@@ -286,14 +295,7 @@ async fn uploads_and_creates_refuse_what_glance_refuses() {
     };
     assert_eq!(up("text/plain").await.status, 415);
     assert_eq!(up("application/octet-stream").await.status, 400, "formats first");
-    let other = api
-        .send(
-            Method::PUT,
-            &format!("/image/v2/images/{id}/file"),
-            ALT_TOKEN,
-            Some(("application/octet-stream", b"x".to_vec())),
-        )
-        .await;
+    let other = api.upload(&id, ALT_TOKEN, b"x").await;
     assert_eq!(other.status, 404, "another project's private image is not there for it");
     m.shutdown().await;
 }
@@ -436,24 +438,11 @@ async fn shares_follow_the_member_status_the_member_sets() {
     let token = mock::DEFAULT_TOKEN;
     let private = api.create(token, json!({"visibility": "private"})).await;
     let members = |id: &str| format!("/image/v2/images/{id}/members");
-    let add = |id: String| {
-        api.json(
-            Method::POST,
-            members(&id),
-            token,
-            "application/json",
-            json!({"member": mock::SECOND_TENANT}),
-        )
-    };
-    assert_eq!(
-        add(private.clone()).await.status,
-        403,
-        "only shared images have members"
-    );
+    assert_eq!(api.share(&private).await.status, 403, "only shared images have members");
     let id = api.create(token, json!({"visibility": "shared"})).await;
-    let added = add(id.clone()).await;
+    let added = api.share(&id).await;
     assert_eq!((added.status, &added.body["status"]), (200, &json!("pending")));
-    assert_eq!(add(id.clone()).await.status, 409);
+    assert_eq!(api.share(&id).await.status, 409);
     let alt_default = || api.ids("/image/v2/images", ALT_TOKEN);
     assert!(!alt_default().await.contains(&id), "pending is not listed by default");
     assert!(
@@ -507,13 +496,7 @@ async fn a_deactivated_image_keeps_its_place_and_withholds_its_data() {
         403,
         "a queued image cannot be deactivated"
     );
-    api.send(
-        Method::PUT,
-        &format!("/image/v2/images/{id}/file"),
-        token,
-        Some(("application/octet-stream", b"data".to_vec())),
-    )
-    .await;
+    api.upload(&id, token, b"data").await;
     assert_eq!(action("deactivate").await.status, 204);
     assert_eq!(api.page("/image/v2/images?limit=1", token).await, vec![id.clone()]);
     assert_eq!(
@@ -573,14 +556,7 @@ async fn each_write_quirk_breaks_what_it_names() {
     let m = start(quirked(Quirk::PendingShareListed)).await;
     let api = Api::new(&m);
     let id = api.create(token, json!({"visibility": "shared"})).await;
-    api.json(
-        Method::POST,
-        &format!("/image/v2/images/{id}/members"),
-        token,
-        "application/json",
-        json!({"member": mock::SECOND_TENANT}),
-    )
-    .await;
+    api.share(&id).await;
     assert!(api.ids("/image/v2/images", ALT_TOKEN).await.contains(&id));
     m.shutdown().await;
 }

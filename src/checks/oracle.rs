@@ -44,13 +44,14 @@ fn holds(filters: &[Filter], item: &Value, label: &str) -> Result<bool, Findings
     Ok(true)
 }
 
-/// The catalogue's items that satisfy the check's `where`, rendered with the case's values,
-/// with the rendered predicates (for messages); or the findings that stop the check.
+/// The ids of the catalogue's items that satisfy the check's `where`, rendered with the
+/// case's values, with the rendered predicates (for messages); or the findings that stop the
+/// check.
 fn select<'s>(
     o: &'s OracleCheck,
     subject: &'s Subject,
     label: &str,
-) -> Result<(Vec<Value>, Vec<Filter<'s>>), Findings> {
+) -> Result<(Vec<String>, Vec<Filter<'s>>), Findings> {
     let Some(catalogue) = subject.catalogue else {
         return Err(Findings::error(Finding::new(label, "no catalogue was discovered")));
     };
@@ -58,13 +59,10 @@ fn select<'s>(
     let mut selected = Vec::new();
     // Each item is materialized to test the filter and dropped: what is kept of a selected
     // one is its id (all the callers compare), so a filter that selects 100 000 images holds
-    // 100 000 small objects, not 100 000 images.
-    let key = subject.profile.id.trim_start_matches('/').to_string();
+    // 100 000 ids, not 100 000 images.
     for (row, item) in catalogue.items().enumerate() {
         if holds(&filters, &item, label)? {
-            let mut m = serde_json::Map::new();
-            m.insert(key.clone(), Value::String(catalogue.ids[row].to_string()));
-            selected.push(Value::Object(m));
+            selected.push(catalogue.ids[row].to_string());
         }
     }
     Ok((selected, filters))
@@ -79,20 +77,19 @@ fn no_items(label: &str, subject: &Subject) -> Findings {
 
 pub fn matches_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
     let label = "matches_catalogue";
-    let (expected_items, filters) = match select(o, subject, label) {
+    let (expected, filters) = match select(o, subject, label) {
         Ok(s) => s,
         Err(f) => return f,
     };
     let Some(items) = &subject.items else {
         return no_items(label, subject);
     };
-    let window: Vec<&Value> = expected_items
-        .iter()
+    let id_ptr = &subject.profile.id;
+    let mut want: Vec<String> = expected
+        .into_iter()
         .skip(o.skip)
         .take(o.take.unwrap_or(usize::MAX))
         .collect();
-    let id_ptr = &subject.profile.id;
-    let mut want = ids(window.iter().copied(), id_ptr);
     // Extra items the seed allows (deleted images in a changes-since window) are set aside.
     let extra_ok = match render(&o.allow_extra, subject, label) {
         Ok(f) => f,
@@ -236,7 +233,7 @@ pub fn disjoint_from_catalogue(o: &OracleCheck, subject: &Subject) -> Findings {
         return no_items(label, subject);
     };
     let id_ptr = &subject.profile.id;
-    let forbidden: HashSet<String> = ids(forbidden.iter(), id_ptr).into_iter().collect();
+    let forbidden: HashSet<String> = forbidden.into_iter().collect();
     let seen: Vec<String> = ids(items.iter().copied(), id_ptr)
         .into_iter()
         .filter(|i| forbidden.contains(i))

@@ -331,18 +331,16 @@ impl Walker<'_> {
             // and of it the first few items; a kept walk keeps each body until the next page
             // arrives (the first and the last stay), with the items it keeps in place of the
             // whole ones after the first page (evidence shows a trimmed body anyway).
-            let mut body = body;
-            if streaming || !pages.is_empty() {
-                let kept_items = if streaming {
-                    Some(items_head(&body, &self.profile.items))
-                } else {
-                    self.keep.map(|_| Value::Array(page.items.clone()))
+            if !streaming || pages.is_empty() {
+                let mut body = body;
+                let trimmed = match (streaming, self.keep) {
+                    (true, _) => Some(items_head(&body, &self.profile.items)),
+                    (false, Some(_)) if !pages.is_empty() => Some(Value::Array(page.items.clone())),
+                    (false, _) => None,
                 };
-                if let (Some(slot), Some(v)) = (body.pointer_mut(&self.profile.items), kept_items) {
+                if let (Some(slot), Some(v)) = (body.pointer_mut(&self.profile.items), trimmed) {
                     *slot = v;
                 }
-            }
-            if !streaming || pages.is_empty() {
                 page.body = Some(body);
             }
             drop(parsing);

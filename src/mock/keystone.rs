@@ -240,6 +240,15 @@ pub async fn auth_catalog(State(state): State<Arc<MockState>>, method: Method, h
     )
 }
 
+/// A project as Keystone shows it (every mock project is in the default domain).
+fn project_json(base: &str, id: &str, name: &str) -> serde_json::Value {
+    json!({
+        "id": id, "name": name, "domain_id": DOMAIN_ID, "description": "",
+        "enabled": true, "parent_id": DOMAIN_ID, "is_domain": false, "tags": [], "options": {},
+        "links": {"self": format!("{base}/identity/v3/projects/{id}")}
+    })
+}
+
 /// `GET /identity/v3/auth/projects`: the projects the token's user may scope to (its own).
 pub async fn auth_projects(State(state): State<Arc<MockState>>, method: Method, headers: HeaderMap) -> Response {
     if method != Method::GET && method != Method::HEAD {
@@ -249,11 +258,7 @@ pub async fn auth_projects(State(state): State<Arc<MockState>>, method: Method, 
         return unauthorized(&headers);
     };
     let base = base_url(&headers);
-    let project = json!({
-        "id": who.project_id, "name": who.project, "domain_id": DOMAIN_ID, "description": "",
-        "enabled": true, "parent_id": DOMAIN_ID, "is_domain": false, "tags": [], "options": {},
-        "links": {"self": format!("{base}/identity/v3/projects/{}", who.project_id)}
-    });
+    let project = project_json(&base, who.project_id, &who.project);
     errors::json_response(
         StatusCode::OK,
         &json!({"projects": [project], "links": {"self": format!("{base}/identity/v3/auth/projects"), "previous": null, "next": null}}),
@@ -279,17 +284,10 @@ pub async fn project(
     let known = state.directory.project_name(&id);
     let visible = id == who.project_id || who.is_admin();
     match (visible, known) {
-        (true, Some(name)) => {
-            let base = base_url(&headers);
-            errors::json_response(
-                StatusCode::OK,
-                &json!({"project": {
-                    "id": id, "name": name, "domain_id": DOMAIN_ID, "description": "", "enabled": true,
-                    "parent_id": DOMAIN_ID, "is_domain": false, "tags": [], "options": {},
-                    "links": {"self": format!("{base}/identity/v3/projects/{id}")}
-                }}),
-            )
-        }
+        (true, Some(name)) => errors::json_response(
+            StatusCode::OK,
+            &json!({"project": project_json(&base_url(&headers), &id, &name)}),
+        ),
         (true, None) => not_found().await,
         (false, _) => errors::keystone(
             StatusCode::FORBIDDEN,

@@ -18,7 +18,8 @@ use super::model::{Image, Member, timestamp};
 use super::state::MockState;
 use super::writes;
 
-fn member_json(img: &Image, m: &Member) -> Value {
+/// A membership as Glance's members API shows it (also the answer of the member writes).
+pub fn member_json(img: &Image, m: &Member) -> Value {
     json!({
         "member_id": &*m.project,
         "image_id": img.id,

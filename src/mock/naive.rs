@@ -653,16 +653,7 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        for key in [
-            "name",
-            "status",
-            "container_format",
-            "disk_format",
-            "size",
-            "id",
-            "created_at",
-            "updated_at",
-        ] {
+        for key in SORT_KEYS {
             for dir in ["asc", "desc"] {
                 q.push(format!("sort_key={key}&sort_dir={dir}&limit=7"));
             }

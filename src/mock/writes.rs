@@ -16,7 +16,7 @@
 
 use chrono::Utc;
 use md5::{Digest, Md5};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use sha2::Sha512;
 
 use axum::body::Bytes;
@@ -30,7 +30,8 @@ use super::fields::{Fields, Sym};
 use super::glance::shown;
 use super::identity::{ADMIN_PROJECT_ID, OTHER_PROJECT_ID, PROJECT_ID, THIRD_PROJECT_ID};
 use super::listing::Flavor;
-use super::model::{Image, Member, MemberStatus, timestamp};
+use super::members::member_json;
+use super::model::{Image, Member, MemberStatus};
 use super::quirk::Quirk;
 use super::state::MockState;
 
@@ -63,6 +64,19 @@ const READ_ONLY: &[&str] = &[
     "direct_url",
     "locations",
     "stores",
+];
+/// The core attributes a client may set (anything else not read-only is a custom property).
+const SETTABLE: &[&str] = &[
+    "name",
+    "visibility",
+    "protected",
+    "os_hidden",
+    "min_ram",
+    "min_disk",
+    "tags",
+    "owner",
+    "container_format",
+    "disk_format",
 ];
 /// Attributes Glance reserves (403 "Attribute … is reserved.").
 const RESERVED: &[&str] = &["deleted", "deleted_at", "location"];
@@ -127,12 +141,8 @@ fn owned(
     headers: &HeaderMap,
     what: &str,
 ) -> Result<(u32, Image), Refused> {
-    let cat = state.catalogue();
-    let pos = cat
-        .position(id)
-        .filter(|&p| can_see(cat.image(p), viewer))
+    let (pos, img) = visible(state, viewer, id)
         .ok_or_else(|| refuse(StatusCode::NOT_FOUND, &format!("No image found with ID {id}"), headers))?;
-    let img = cat.image(pos).clone();
     if !viewer.admin && img.owner != viewer.project {
         return Err(refuse(
             StatusCode::FORBIDDEN,
@@ -141,6 +151,18 @@ fn owned(
         ));
     }
     Ok((pos, img))
+}
+
+/// The position and a copy of the image with this id, if the viewer may see it.
+fn visible(state: &MockState, viewer: Viewer, id: &str) -> Option<(u32, Image)> {
+    let cat = state.catalogue();
+    let pos = cat.position(id).filter(|&p| can_see(cat.image(p), viewer))?;
+    Some((pos, cat.image(pos).clone()))
+}
+
+/// Whether `key` names one of the IMS provider's fields (an IMS write of a `__` key).
+fn is_ims_field(flavor: Flavor, key: &str) -> bool {
+    flavor == Flavor::Ims && key.starts_with("__")
 }
 
 /// Stores the changed image, unless it vanished meanwhile (a concurrent delete of the same
@@ -275,7 +297,7 @@ fn set_attribute(
         "id" => return Err(refuse(StatusCode::FORBIDDEN, "Attribute 'id' is read-only.", headers)),
         _ => {
             let v = value.as_str().ok_or_else(|| schema_error("of type 'string'"))?;
-            let ims = flavor == Flavor::Ims && key.starts_with("__");
+            let ims = is_ims_field(flavor, key);
             let fields = if ims { &img.ims } else { &img.properties };
             let mut pairs: Vec<(&str, &str)> = fields.iter().filter(|(k, _)| *k != key).collect();
             pairs.push((key, v));
@@ -292,23 +314,10 @@ fn set_attribute(
 
 /// Removes a custom property (JSON patch `remove`); a core attribute cannot be removed.
 fn remove_attribute(img: &mut Image, key: &str, flavor: Flavor, headers: &HeaderMap) -> Result<(), Refused> {
-    let ims = flavor == Flavor::Ims && key.starts_with("__");
+    let ims = is_ims_field(flavor, key);
     let fields = if ims { &img.ims } else { &img.properties };
     if fields.get(key).is_none() {
-        let core = matches!(
-            key,
-            "name"
-                | "visibility"
-                | "protected"
-                | "os_hidden"
-                | "min_ram"
-                | "min_disk"
-                | "tags"
-                | "owner"
-                | "id"
-                | "container_format"
-                | "disk_format"
-        ) || READ_ONLY.contains(&key);
+        let core = SETTABLE.contains(&key) || key == "id" || READ_ONLY.contains(&key);
         return Err(if core {
             refuse(
                 StatusCode::FORBIDDEN,
@@ -335,11 +344,7 @@ fn remove_attribute(img: &mut Image, key: &str, flavor: Flavor, headers: &Header
 /// `POST /v2/images`: 201 with the new image (queued, no data) and its `Location`.
 pub fn create(state: &MockState, flavor: Flavor, viewer: Viewer, headers: &HeaderMap, body: &[u8]) -> Response {
     done((|| {
-        let doc: Value =
-            serde_json::from_slice(body).map_err(|e| bad(&format!("Malformed JSON in request body: {e}"), headers))?;
-        let Value::Object(fields) = doc else {
-            return Err(bad("Malformed JSON in request body: expected an object", headers));
-        };
+        let fields = object(body, headers)?;
         let t = state.write_time();
         let mut img = blank(viewer, t);
         let requested_id = match fields.get("id") {
@@ -493,21 +498,10 @@ pub fn patch(
             match (kind, op.get("value")) {
                 ("remove", _) => remove_attribute(&mut img, &key, flavor, headers)?,
                 ("add" | "replace", Some(value)) => {
-                    let custom = !matches!(
-                        key.as_str(),
-                        "name"
-                            | "visibility"
-                            | "protected"
-                            | "os_hidden"
-                            | "min_ram"
-                            | "min_disk"
-                            | "tags"
-                            | "owner"
-                            | "container_format"
-                            | "disk_format"
-                    ) && !READ_ONLY.contains(&key.as_str())
+                    let custom = !SETTABLE.contains(&key.as_str())
+                        && !READ_ONLY.contains(&key.as_str())
                         && !RESERVED.contains(&key.as_str());
-                    let fields = if flavor == Flavor::Ims && key.starts_with("__") {
+                    let fields = if is_ims_field(flavor, &key) {
                         &img.ims
                     } else {
                         &img.properties
@@ -597,21 +591,12 @@ pub fn action(state: &MockState, viewer: Viewer, headers: &HeaderMap, id: &str, 
     })())
 }
 
-fn member_json(img: &Image, m: &Member) -> Value {
-    json!({
-        "member_id": &*m.project,
-        "image_id": img.id,
-        "status": m.status.as_str(),
-        "created_at": timestamp(&m.created_at),
-        "updated_at": timestamp(&m.updated_at),
-        "schema": "/v2/schemas/member",
-    })
-}
-
+/// A request body that must be a JSON object (create, members): 400 otherwise.
 fn object(body: &[u8], headers: &HeaderMap) -> Result<Map<String, Value>, Refused> {
     match serde_json::from_slice(body) {
         Ok(Value::Object(m)) => Ok(m),
-        _ => Err(bad("Malformed JSON in request body: expected an object", headers)),
+        Ok(_) => Err(bad("Malformed JSON in request body: expected an object", headers)),
+        Err(e) => Err(bad(&format!("Malformed JSON in request body: {e}"), headers)),
     }
 }
 
@@ -663,15 +648,8 @@ pub fn update_member(
     body: &[u8],
 ) -> Response {
     done((|| {
-        let not_found = || refuse(StatusCode::NOT_FOUND, &format!("Image {id} not found."), headers);
-        let (pos, mut img) = {
-            let cat = state.catalogue();
-            let pos = cat
-                .position(id)
-                .filter(|&p| can_see(cat.image(p), viewer))
-                .ok_or_else(not_found)?;
-            (pos, cat.image(pos).clone())
-        };
+        let (pos, mut img) = visible(state, viewer, id)
+            .ok_or_else(|| refuse(StatusCode::NOT_FOUND, &format!("Image {id} not found."), headers))?;
         if member != viewer.project && !viewer.admin {
             return Err(refuse(
                 StatusCode::FORBIDDEN,
