@@ -177,3 +177,36 @@ async fn compute_works_with_the_admin_token_on_its_project() {
     assert_eq!(status, 400);
     m.shutdown().await;
 }
+
+/// Keystone's projects API as its default policy answers it: a member reads its own project
+/// only (403 for another, which openstackclient's `image add project ID` takes as "use the
+/// id"), and only an admin lists them all.
+#[tokio::test]
+async fn projects_are_shown_as_keystone_policy_allows() {
+    let m = start().await;
+    let projects = format!("{}/identity/v3/projects", m.base_url());
+    let (status, own) = get(&format!("{projects}/{}", mock::TENANT), mock::DEFAULT_TOKEN).await;
+    assert_eq!((status, &own["project"]["id"]), (200, &json!(mock::TENANT)));
+    let (status, _) = get(&format!("{projects}/{}", mock::SECOND_TENANT), mock::DEFAULT_TOKEN).await;
+    assert_eq!(status, 403);
+    assert_eq!(get(&projects, mock::DEFAULT_TOKEN).await.0, 403);
+    let (status, all) = get(&projects, &token(mock::ADMIN_TOKEN_SUFFIX)).await;
+    assert_eq!(status, 200);
+    let ids: BTreeSet<&str> = all["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    let want: BTreeSet<&str> = [
+        mock::TENANT,
+        mock::SECOND_TENANT,
+        mock::ADMIN_PROJECT_ID,
+        mock::THIRD_PROJECT_ID,
+    ]
+    .into();
+    assert_eq!(ids, want);
+    let (status, _) = get(&format!("{projects}/nope"), &token(mock::ADMIN_TOKEN_SUFFIX)).await;
+    assert_eq!(status, 404);
+    m.shutdown().await;
+}

@@ -118,15 +118,21 @@ impl Directory {
         &self.people[0]
     }
 
-    /// The name of a project the mock knows (its users' projects and the third, share-only one).
+    /// Every project the mock knows, id and name: its users' projects and the third,
+    /// share-only one.
+    pub fn projects(&self) -> Vec<(&'static str, String)> {
+        let mut all: Vec<(&'static str, String)> =
+            self.people.iter().map(|p| (p.project_id, p.project.clone())).collect();
+        all.push((THIRD_PROJECT_ID, THIRD_PROJECT.to_string()));
+        all
+    }
+
+    /// The name of a project the mock knows.
     pub fn project_name(&self, id: &str) -> Option<String> {
-        if id == THIRD_PROJECT_ID {
-            return Some(THIRD_PROJECT.to_string());
-        }
-        self.people
-            .iter()
-            .find(|p| p.project_id == id)
-            .map(|p| p.project.clone())
+        self.projects()
+            .into_iter()
+            .find(|(p, _)| *p == id)
+            .map(|(_, name)| name)
     }
 
     pub fn by_token(&self, token: &str) -> Option<&Identity> {

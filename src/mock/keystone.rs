@@ -312,7 +312,17 @@ pub async fn projects(State(state): State<Arc<MockState>>, method: Method, heade
         )
         .into_response();
     }
-    auth_projects(State(state), method, headers).await
+    let base = base_url(&headers);
+    let all: Vec<serde_json::Value> = state
+        .directory
+        .projects()
+        .into_iter()
+        .map(|(id, name)| project_json(&base, id, &name))
+        .collect();
+    errors::json_response(
+        StatusCode::OK,
+        &json!({"projects": all, "links": {"self": format!("{base}/identity/v3/projects"), "previous": null, "next": null}}),
+    )
 }
 
 /// Anything else under `/identity`: Keystone's JSON 404.
