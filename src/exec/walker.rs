@@ -18,9 +18,9 @@ use crate::verdict::PageTrace;
 /// One fetched page.
 #[derive(Debug, Clone)]
 pub struct Page {
-    /// The exchange; its body is kept only for the first and the last page (memory bound).
+    /// The exchange; its raw body is kept only for the first and the last page (memory
+    /// bound): the judge and the evidence read those bytes.
     pub exchange: Exchange,
-    pub body: Option<Value>,
     /// The items; empty in a streaming walk (they went to the walk's consumer).
     pub items: Vec<Value>,
     /// How many items the page held, and its first and last ids (kept in every mode).
@@ -181,14 +181,6 @@ enum Items<'f> {
     },
 }
 
-/// The first few items at `pointer` (what a trimmed body in the evidence shows).
-fn items_head(body: &Value, pointer: &str) -> Value {
-    match body.pointer(pointer) {
-        Some(Value::Array(a)) => Value::Array(a.iter().take(3).cloned().collect()),
-        _ => Value::Null,
-    }
-}
-
 /// A body above this size counts as a large page (a Glance page of about 300 images).
 const LARGE_PAGE: usize = 512 * 1024;
 
@@ -252,7 +244,6 @@ impl Walker<'_> {
             };
             let mut page = Page {
                 exchange,
-                body: None,
                 items: Vec::new(),
                 count: 0,
                 first_id: None,
@@ -298,7 +289,6 @@ impl Walker<'_> {
                     .collect();
             }
             let Some(Value::Array(items)) = body.pointer(&self.profile.items) else {
-                page.body = Some(body);
                 pages.push(page);
                 let why = format!("the body has no item array at `{}`", self.profile.items);
                 return finish(pages, WalkEnd::Stopped(why), kept);
@@ -327,22 +317,8 @@ impl Walker<'_> {
                 consumer(items);
             }
             let next = next_link(&body, &self.profile.next);
-            // A streaming walk keeps the first page's body only (the evidence of a failure),
-            // and of it the first few items; a kept walk keeps each body until the next page
-            // arrives (the first and the last stay), with the items it keeps in place of the
-            // whole ones after the first page (evidence shows a trimmed body anyway).
-            if !streaming || pages.is_empty() {
-                let mut body = body;
-                let trimmed = match (streaming, self.keep) {
-                    (true, _) => Some(items_head(&body, &self.profile.items)),
-                    (false, Some(_)) if !pages.is_empty() => Some(Value::Array(page.items.clone())),
-                    (false, _) => None,
-                };
-                if let (Some(slot), Some(v)) = (body.pointer_mut(&self.profile.items), trimmed) {
-                    *slot = v;
-                }
-                page.body = Some(body);
-            }
+            // The parsed page is done with: only its kept items (and raw bytes) stay.
+            drop(body);
             drop(parsing);
             let next_raw = match next {
                 Ok(n) => n,
@@ -364,15 +340,13 @@ impl Walker<'_> {
                 }
             };
             page.next = Some(next_url.clone());
-            // Only the first and the last page keep their bodies and raw bytes.
+            // Only the first and the last page keep their raw bytes.
             if pages.len() > 1
                 && let Some(prev) = pages.last_mut()
+                && let Ok(r) = &mut prev.exchange.result
             {
-                prev.body = None;
-                if let Ok(r) = &mut prev.exchange.result {
-                    r.body = bytes::Bytes::new();
-                    r.hold = None;
-                }
+                r.body = bytes::Bytes::new();
+                r.hold = None;
             }
             pages.push(page);
 
