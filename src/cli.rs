@@ -291,6 +291,10 @@ pub struct RunArgs {
     /// Write every case's result (verdict, requirements, evidence; redacted) as JSON to PATH.
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub json: Option<PathBuf>,
+    /// Write one JSON line per request to PATH as it is answered (case, method, URL, status or
+    /// error, bytes, milliseconds; redacted): where a run's requests went.
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    pub requests_log: Option<PathBuf>,
     /// Snapshot comparison: check (default against the embedded mock: a difference FAILs),
     /// strict (a difference always FAILs), update (write .snap.new files for review), off
     /// (default against a real target; with check, drift from the last recorded run WARNs).

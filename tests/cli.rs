@@ -795,3 +795,40 @@ fn a_closed_stdout_or_stderr_never_panics() {
     let (code, _) = with_closed_pipe(&["lint", "--cases", "/nonexistent-imgconform-dir"], true);
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn the_requests_log_has_one_line_per_request_sent_and_no_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("requests.jsonl");
+    let json = dir.path().join("results.json");
+    let r = common::run(&[
+        "-q",
+        "pagination",
+        "--requests-log",
+        log.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.text());
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(
+        lines.len() as u64,
+        report["summary"]["requests"].as_u64().unwrap(),
+        "one line per request the summary counts"
+    );
+    let keys: std::collections::BTreeSet<&str> = ["bytes", "case", "error", "method", "ms", "status", "url"].into();
+    for l in &lines {
+        let have: std::collections::BTreeSet<&str> = l.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(have, keys, "{l}");
+    }
+    // Every request of a case is named by it, and a walk's pages are there.
+    let case = "image-v2/pagination/limit-1-walk";
+    let pages = lines.iter().filter(|l| l["case"] == case).count();
+    assert!(pages > 3, "{pages} lines of {case}:\n{text}");
+    assert!(!text.to_lowercase().contains("x-auth-token"), "{text}");
+    // A log in a directory that does not exist is bad input, before anything runs.
+    let r = common::run(&["-q", "--requests-log", "/nonexistent-dir/requests.jsonl"]);
+    assert_eq!(r.code, Some(2), "{}", r.text());
+}

@@ -17,7 +17,10 @@ pub fn run(args: RunArgs) -> u8 {
     if list {
         return list_cases(&request);
     }
-    for path in [&request.args.junit, &request.args.json].into_iter().flatten() {
+    for path in [&request.args.junit, &request.args.json, &request.args.requests_log]
+        .into_iter()
+        .flatten()
+    {
         if let Err(e) = crate::report::check_writable(path) {
             crate::errln!("imgconform: {e}");
             return exit_codes::BAD_INPUT;

@@ -74,6 +74,7 @@ pub struct Budgets {
 pub struct Reports {
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
+    pub requests_log: Option<PathBuf>,
 }
 
 /// How the console shows the run.
@@ -329,6 +330,7 @@ impl Request {
             reports: Reports {
                 junit: args.junit.clone(),
                 json: args.json.clone(),
+                requests_log: args.requests_log.clone(),
             },
             console,
             secrets,

@@ -3,6 +3,7 @@
 //! - `console`: libtest-style live lines, the failure and warning reports, the summary;
 //! - `junit`: the JUnit XML file, kept well-formed while the run goes;
 //! - `json`: the results file for machines, likewise;
+//! - `requests`: one JSON line per answered request (`--requests-log`);
 //! - `snapshots`: what changed against the recorded snapshots, and where the new ones are;
 //! - `text`: one case's verdict, findings and evidence for humans (console and JUnit bodies).
 //!
@@ -12,6 +13,7 @@ mod console;
 mod file;
 mod json;
 mod junit;
+mod requests;
 mod sanitize;
 mod snapshots;
 mod text;
@@ -21,6 +23,7 @@ pub use console::Console;
 pub use file::FileReport;
 pub use json::{FORMAT_VERSION as JSON_FORMAT_VERSION, Json, versioned};
 pub use junit::Junit;
+pub use requests::RequestsLog;
 pub use sanitize::xml_safe;
 pub use snapshots::Snapshots;
 pub use text::render_outcome;
@@ -42,6 +45,9 @@ pub fn reporters(plan: &Plan, redactor: &Redactor) -> Vec<Box<dyn Reporter>> {
     }
     if let Some(p) = &plan.reports.json {
         out.push(Box::new(FileReport::new(p.clone(), redactor.clone(), Json)));
+    }
+    if let Some(p) = &plan.reports.requests_log {
+        out.push(Box::new(RequestsLog::new(p.clone(), redactor.clone())));
     }
     if plan.snapshots.mode != crate::snapshot::Mode::Off {
         out.push(Box::new(Snapshots::new(plan.snapshots.clone())));
