@@ -127,11 +127,14 @@ pub async fn agrees_with(c: &AgreesWith, subject: &Subject<'_>, net: &Net<'_>) -
         Ok(o) => o,
         Err(f) => return f,
     };
-    let by_id: HashMap<String, Value> = other.ids.iter().map(|i| i.to_string()).zip(other.items()).collect();
+    // Rows, not items: the other list may hold 100 000 images, each materialized only when
+    // an item here names it.
+    let by_id: HashMap<&str, usize> = other.ids.iter().enumerate().map(|(row, i)| (&**i, row)).collect();
     let mut bad = Vec::new();
     for item in items {
         let id = ids([*item], &subject.profile.id).remove(0);
-        let Some(there_item) = by_id.get(&id) else { continue };
+        let Some(&row) = by_id.get(id.as_str()) else { continue };
+        let there_item = &other.item(row);
         for f in &c.fields {
             let there = crate::pointer::get(there_item, &f.there.value).filter(|v| !v.is_null());
             let expected = match (there, &f.null_as) {

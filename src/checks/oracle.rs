@@ -60,7 +60,8 @@ fn select<'s>(
     // Each item is materialized to test the filter and dropped: what is kept of a selected
     // one is its id (all the callers compare), so a filter that selects 100 000 images holds
     // 100 000 ids, not 100 000 images.
-    for (row, item) in catalogue.items().enumerate() {
+    let read = crate::exec::Projection::of_pointers(filters.iter().map(|(p, _)| p.path.value.as_str()));
+    for (row, item) in catalogue.items_keeping(&read).enumerate() {
         if holds(&filters, &item, label)? {
             selected.push(catalogue.ids[row].to_string());
         }

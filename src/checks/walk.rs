@@ -7,14 +7,14 @@
 use std::collections::HashMap;
 
 use super::links::{kept_params, missing_params};
-use super::{Findings, ids, short_list};
+use super::{Findings, short_list};
 use crate::exec::{Catalogue, RequestSpec, Walk, WalkEnd, query_pairs};
 use crate::model::{Profile, WalkSpec};
 use crate::verdict::Finding;
 
 /// The ids of a walk's items, in order.
-pub fn walk_ids(walk: &Walk, profile: &Profile) -> Vec<String> {
-    ids(walk.items(), &profile.id)
+pub fn walk_ids(walk: &Walk) -> Vec<String> {
+    walk.ids().map(str::to_string).collect()
 }
 
 /// The most pages a conforming walk at `limit` can take over a catalogue of `images` (a full
@@ -111,7 +111,7 @@ pub fn walk_properties(
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut dups = Vec::new();
     for (n, page) in walk.pages.iter().enumerate() {
-        for id in ids(page.items.iter(), &profile.id) {
+        for id in page.items.id_strings() {
             if let Some(first_page) = seen.insert(id.clone(), n + 1) {
                 dups.push(format!("{id} on pages {first_page} and {}", n + 1));
             }
@@ -171,14 +171,14 @@ pub fn walk_properties(
         ids: want, complete, ..
     } = expect
     {
-        out.extend(window_matches(walk, profile, want, *complete));
+        out.extend(window_matches(walk, want, *complete));
     }
 
     // The union of the pages equals the unpaged list, same ids in the same order.
     if let WalkExpect::Whole(reference) = expect
         && walk.is_complete()
     {
-        let got = ids(walk.items(), &profile.id);
+        let got = walk_ids(walk);
         let want = &reference.id_strings();
         if &got != want {
             let got_set: std::collections::HashSet<&String> = got.iter().collect();
@@ -208,8 +208,8 @@ pub fn walk_properties(
 
 /// A window's items are a leading part of the list after its start (no gap, no duplicate, the
 /// order kept, strictly after the marker); a window that ended read all of it.
-fn window_matches(walk: &Walk, profile: &Profile, want: &[String], complete: bool) -> Findings {
-    let got = ids(walk.items(), &profile.id);
+fn window_matches(walk: &Walk, want: &[String], complete: bool) -> Findings {
+    let got = walk_ids(walk);
     let n = got.len().min(want.len());
     let prefix_ok = got[..n] == want[..n];
     let mut out = Findings::default();

@@ -52,6 +52,11 @@ impl Discovery {
         }
     }
 
+    /// The run's id interner: walks keep their ids in it too.
+    pub fn interner(&self) -> &Interner {
+        &self.interner
+    }
+
     fn projection(&self, profile: &Profile, keep_items: bool) -> Projection {
         if keep_items {
             self.projections
@@ -144,6 +149,7 @@ impl Discovery {
             validator: None,
             fresh,
             keep: None,
+            interner: None,
             max_bytes: None,
         };
         let mut builder = Builder::new(self.projection(profile, keep_items), &profile.id, &self.interner);

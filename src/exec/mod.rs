@@ -1,7 +1,7 @@
 //! Talking to the target: the HTTP client with its limits, the one pagination walker, and the
 //! run-wide cache of unpaged lists (catalogue discovery).
 
-mod catalogue;
+pub(crate) mod catalogue;
 mod client;
 mod discovery;
 mod links;

@@ -21,8 +21,9 @@ pub struct Page {
     /// The exchange; its raw body is kept only for the first and the last page (memory
     /// bound): the judge and the evidence read those bytes.
     pub exchange: Exchange,
-    /// The items; empty in a streaming walk (they went to the walk's consumer).
-    pub items: Vec<Value>,
+    /// The items, compactly (only the kept fields; materialized when a check reads them);
+    /// empty in a streaming walk (they went to the walk's consumer).
+    pub items: super::Catalogue,
     /// How many items the page held, and its first and last ids (kept in every mode).
     pub count: usize,
     pub first_id: Option<String>,
@@ -76,9 +77,15 @@ pub struct Walk {
 }
 
 impl Walk {
-    /// All items of the pages that were read, in order.
-    pub fn items(&self) -> impl Iterator<Item = &Value> {
-        self.pages.iter().flat_map(|p| p.items.iter())
+    /// All items of the pages that were read, in order, each materialized from its page's
+    /// compact form.
+    pub fn items(&self) -> impl Iterator<Item = Value> + '_ {
+        self.pages.iter().flat_map(|p| p.items.items())
+    }
+
+    /// The ids of the items of the pages that were read, in order.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.pages.iter().flat_map(|p| p.items.ids.iter().map(|i| &**i))
     }
 
     pub fn first(&self) -> Option<&Page> {
@@ -165,6 +172,8 @@ pub struct Walker<'a> {
     /// checks read (`runner::fields::walk_projection`). A walk of 100 000 whole images would
     /// hold about half a gigabyte; their ids and two fields hold a few megabytes.
     pub keep: Option<&'a super::Projection>,
+    /// Where a kept walk's ids are interned (the run's: the catalogues hold the same ids).
+    pub interner: Option<&'a super::Interner>,
     /// Raises the walk's byte cap (never below the default) for a list known to be long: a
     /// conforming walk of 100 000 images reads more than the default 64 MiB.
     pub max_bytes: Option<usize>,
@@ -244,7 +253,7 @@ impl Walker<'_> {
             };
             let mut page = Page {
                 exchange,
-                items: Vec::new(),
+                items: super::Catalogue::empty(),
                 count: 0,
                 first_id: None,
                 last_id: None,
@@ -298,16 +307,15 @@ impl Walker<'_> {
             page.last_id = items.last().and_then(|i| id_of(i, &self.profile.id));
             items_seen += items.len();
             if matches!(mode, Items::Keep) {
-                let items: Vec<Value> = match self.keep {
-                    Some(p) => items.iter().map(|i| p.prune(i)).collect(),
-                    None => items.clone(),
-                };
-                // What the kept items weigh: their body's size, or, pruned, their own.
-                let weight = match self.keep {
-                    Some(_) => serde_json::to_vec(&items).map_or(response.body.len(), |v| v.len()),
-                    None => response.body.len(),
-                };
-                if let Err(e) = kept.grow(weight).await {
+                let projection = self.keep.cloned().unwrap_or_else(super::Projection::all);
+                let mut builder =
+                    super::catalogue::Builder::with(projection, &self.profile.id, self.interner, "<no id>");
+                for i in items {
+                    builder.push(i);
+                }
+                let items = builder.finish(String::new());
+                // What the kept items weigh: their compact form's size.
+                if let Err(e) = kept.grow(items.heap_bytes()).await {
                     pages.push(page);
                     return finish(pages, WalkEnd::Memory { cap: e.cap }, kept);
                 }

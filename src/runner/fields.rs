@@ -12,11 +12,7 @@ use crate::exec::Projection;
 use crate::loader::LoadedCase;
 use crate::model::{Check, Profile};
 
-/// The top-level field a pointer starts with (`/metadata/image_type` → `metadata`).
-fn head(pointer: &str) -> Option<String> {
-    let seg = pointer.strip_prefix('/')?.split('/').next()?;
-    (!seg.is_empty() && seg != "*").then(|| seg.replace("~1", "/").replace("~0", "~"))
-}
+use crate::exec::catalogue::head;
 
 /// Fields read per profile (`None`: every field).
 pub fn projections<'a>(

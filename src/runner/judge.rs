@@ -205,7 +205,7 @@ impl Judge<'_> {
                     && let Some(before) = &run.reference
                     && let Some(now) = self.read_again(exchange).await
                 {
-                    let walked = checks::walk_ids(w, self.profile);
+                    let walked = checks::walk_ids(w);
                     if matches!(part.expect, PartExpect::Whole) && walked == now.id_strings() {
                         part_findings.broken.retain(|f| f.check != "walk: complete");
                     } else if now.ids != before.ids {
@@ -239,22 +239,28 @@ impl Judge<'_> {
         // A part the suite itself cut short (its memory, byte or page budget, or the network)
         // is not judged on its items: a check of a part read halfway would blame the server
         // for the suite's limit. The walk's ERROR above says what stopped it.
-        let item_sets: Vec<Option<Vec<&Value>>> = match walk {
+        // A walk's items are materialized from their compact pages one part at a time, and
+        // dropped once that part is checked.
+        let parts: Vec<Option<&super::windows::Part>> = match walk {
             Some(w) if is_walk_page => w
                 .parts
                 .iter()
                 .filter(|p| !cut_by_the_suite(&p.walk.end, &p.expect))
-                .map(|p| Some(p.walk.items().collect()))
+                .map(Some)
                 .collect(),
-            _ => vec![
-                body.and_then(|b| b.pointer(&self.profile.items))
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().collect()),
-            ],
+            _ => vec![None],
         };
         let alt_level = alt.value.level.unwrap_or(case.level);
         let mut seen: std::collections::HashSet<(String, String)> = Default::default();
-        for items in item_sets {
+        for part in parts {
+            let owned: Option<Vec<Value>> = part.map(|p| p.walk.items().collect());
+            let items: Option<Vec<&Value>> = match &owned {
+                Some(o) => Some(o.iter().collect()),
+                None => body
+                    .and_then(|b| b.pointer(&self.profile.items))
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().collect()),
+            };
             let subject = Subject {
                 profile: self.profile,
                 request: &exchange.request,
@@ -308,7 +314,7 @@ impl Judge<'_> {
                 .await
                 .map_or(0, |c| c.ids.len()),
         };
-        let seen: std::collections::HashSet<String> = checks::walk_ids(walk, self.profile).into_iter().collect();
+        let seen: std::collections::HashSet<&str> = walk.ids().collect();
         let limit = crate::exec::query_pairs(&exchange.request.url)
             .into_iter()
             .rfind(|(k, _)| *k == self.profile.limit_param)

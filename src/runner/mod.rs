@@ -307,7 +307,11 @@ async fn run_inner(ctx: &RunContext, lc: &LoadedCase) -> RawOutcome {
         }
     }
     for (name, b) in &case.bind {
-        let items = catalogue.iter().flat_map(|c| c.items());
+        // Only the fields the binding reads are materialized.
+        let read = crate::exec::Projection::of_pointers(
+            std::iter::once(b.value.from.value.as_str()).chain(b.value.filter.iter().map(|p| p.path.value.as_str())),
+        );
+        let items = catalogue.iter().flat_map(|c| c.items_keeping(&read));
         match bind::resolve(&b.value, items, &vars) {
             Ok(Some(v)) => {
                 vars.insert(name.clone(), v);

@@ -172,6 +172,7 @@ impl WalkInput<'_> {
             validator: self.validator,
             fresh: false,
             keep: Some(&self.keep),
+            interner: Some(self.ctx.discovery.interner()),
             max_bytes: items.map(|n| n.saturating_mul(BYTES_PER_ITEM)),
         }
     }
@@ -223,7 +224,10 @@ impl WalkInput<'_> {
     pub async fn run(&self) -> WalkRun {
         let cfg = self.ctx.walks;
         let limit = limit_of(self.profile, self.request);
-        let per_page = limit.unwrap_or(1);
+        // A limit above the largest page is clamped by a server that has a maximum page size
+        // (Glance's default is 1000): a `limit=100000` walk of 100 000 images is as long as the
+        // discovery's. Windowing it costs a few pages whatever the server's maximum.
+        let per_page = limit.unwrap_or(1).min(self.profile.large_limit as usize);
         let (unfiltered, sorted) = self.unfiltered();
         let catalogue_order = unfiltered && !sorted && self.path() == self.profile.list_path;
 
@@ -268,6 +272,21 @@ impl WalkInput<'_> {
             None
         };
         let long = |n: usize| n.div_ceil(per_page) + 2 > cfg.full_pages;
+        // A filtered or sorted list's order is known only from its reference, read to its end
+        // at the largest page: on a public cloud that is the catalogue's length in pages again
+        // for every such case. Its first page says whether that is worth it: a list longer than
+        // that page and long at the case's limit is checked in windows, each compared with the
+        // server's own page after the window's marker.
+        let head = if !unfiltered && !self.spec.whole && self.spec.max_pages.is_none() {
+            self.page_after(None).await
+        } else {
+            None
+        };
+        if let Some((ids, false)) = &head
+            && long(ids.len())
+        {
+            return self.windows_after_head(ids).await;
+        }
         let mut reference = None;
         let mut reference_error = None;
         let known_short = catalogue.as_ref().is_some_and(|c| !long(c.len()));
@@ -297,7 +316,7 @@ impl WalkInput<'_> {
         let k = cfg.window_pages;
         let mut parts = Vec::new();
         let start = self.walker(k).walk(self.request.clone()).await;
-        let observed = limit.unwrap_or_else(|| start.first().map_or(1, |p| p.count.max(1)));
+        let observed = observed_page(limit, &start);
         let expect = match &order {
             Some(o) => PartExpect::Window {
                 ids: o.clone(),
@@ -395,6 +414,51 @@ impl WalkInput<'_> {
         }
     }
 
+    /// The windows of a long list whose order is known only as far as its first large page
+    /// (`head`): from the start, compared with that page, and from a marker inside it,
+    /// compared with the page after that marker. No end window: reaching the end of a long
+    /// list is proven by the unfiltered walks and the family's whole walk.
+    async fn windows_after_head(&self, head: &[String]) -> WalkRun {
+        let cfg = self.ctx.walks;
+        let k = cfg.window_pages;
+        let start = self.walker(k).walk(self.request.clone()).await;
+        let observed = observed_page(limit_of(self.profile, self.request), &start);
+        let start_failed = !matches!(
+            start.end,
+            crate::exec::WalkEnd::Finished | crate::exec::WalkEnd::Budget { .. }
+        );
+        let mut parts = vec![Part {
+            label: Some("start".into()),
+            walk: start,
+            expect: PartExpect::Window {
+                ids: head.to_vec(),
+                complete: false,
+                must_end: false,
+                from_list: false,
+            },
+        }];
+        let span = k * observed;
+        if !start_failed && head.len() > 2 * span + 1 {
+            let lo = span;
+            let hi = head.len() - span - 1;
+            let at = lo + (choice(cfg.seed, self.case_id, "middle") as usize) % (hi - lo).max(1);
+            let marker = head[at].clone();
+            let walker = self.walker(k);
+            let walk = walker.walk(with_marker(self.profile, self.request, Some(&marker), None));
+            let (expect, walk) = tokio::join!(self.page_expect(Some(&marker)), walk);
+            parts.push(Part {
+                label: Some(format!("middle, from marker {marker}")),
+                walk,
+                expect,
+            });
+        }
+        WalkRun {
+            parts,
+            reference: None,
+            reference_error: None,
+        }
+    }
+
     /// A window's expectation from its own reference page (the list's order is not known).
     async fn page_expect(&self, marker: Option<&str>) -> PartExpect {
         match self.page_after(marker).await {
@@ -406,6 +470,17 @@ impl WalkInput<'_> {
             },
             None => PartExpect::Nothing { window: true },
         }
+    }
+}
+
+/// Items per page as the start window saw them: the limit, or fewer where the server clamps
+/// it (a first page shorter than the limit that links to more), or the server's default.
+fn observed_page(limit: Option<usize>, start: &Walk) -> usize {
+    let first = start.first().filter(|p| p.count > 0);
+    match (limit, first) {
+        (Some(l), Some(p)) if p.next.is_some() => l.min(p.count),
+        (Some(l), _) => l,
+        (None, p) => p.map_or(1, |p| p.count),
     }
 }
 
