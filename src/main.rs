@@ -6,6 +6,12 @@ use std::process::ExitCode;
 use imgconform::cli::{self, Command};
 use imgconform::commands;
 
+/// mimalloc rather than the system allocator: a run parses thousands of pages of a public
+/// cloud's catalogue on a few threads, and glibc's per-thread arenas kept the freed pages as
+/// resident memory (a 100 000-image run's peak RSS was about twice its heap).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     imgconform::tls::install_crypto_provider();
     // A panicking case task becomes an ERROR of its case; keep the default hook's backtrace

@@ -231,8 +231,12 @@ pub struct Builder<'a> {
     missing_id: &'static str,
     ids: Vec<Arc<str>>,
     rows: Rows,
-    dedupe: HashMap<(usize, String), u32>,
-    per_key: Vec<usize>,
+    /// Each key's index in `rows.keys`.
+    key_at: HashMap<String, usize>,
+    /// Per key, the values stored so far (strings by their text, others by their JSON), up
+    /// to `DEDUPE_LIMIT` of each.
+    strings: Vec<HashMap<String, u32>>,
+    others: Vec<HashMap<String, u32>>,
 }
 
 impl<'a> Builder<'a> {
@@ -255,13 +259,14 @@ impl<'a> Builder<'a> {
             missing_id,
             ids: Vec::new(),
             rows: Rows::default(),
-            dedupe: HashMap::new(),
-            per_key: Vec::new(),
+            key_at: HashMap::new(),
+            strings: Vec::new(),
+            others: Vec::new(),
         }
     }
 
     fn key_index(&mut self, key: &str) -> usize {
-        if let Some(i) = self.rows.keys.iter().position(|k| k == key) {
+        if let Some(&i) = self.key_at.get(key) {
             return i;
         }
         // A new key: every row so far lacks it.
@@ -274,18 +279,29 @@ impl<'a> Builder<'a> {
         }
         self.rows.cells = cells;
         self.rows.keys.push(key.to_string());
-        self.per_key.push(0);
+        self.key_at.insert(key.to_string(), old);
+        self.strings.push(HashMap::new());
+        self.others.push(HashMap::new());
         old
     }
 
     fn store(&mut self, k: usize, v: &Value) -> u32 {
-        let text = match v {
-            Value::String(s) => format!("s{s}"),
-            other => format!("j{other}"),
+        // Strings are looked up by their text without a copy; other values by their JSON.
+        let other_text = match v {
+            Value::String(s) => {
+                if let Some(&i) = self.strings[k].get(s.as_str()) {
+                    return i;
+                }
+                None
+            }
+            other => {
+                let text = other.to_string();
+                if let Some(&i) = self.others[k].get(&text) {
+                    return i;
+                }
+                Some(text)
+            }
         };
-        if let Some(&i) = self.dedupe.get(&(k, text.clone())) {
-            return i;
-        }
         let cell = match v {
             Value::Null => Cell::Null,
             Value::Bool(b) => Cell::Bool(*b),
@@ -303,8 +319,8 @@ impl<'a> Builder<'a> {
                     len: s.len() as u32,
                 }
             }
-            other => {
-                let bytes = other.to_string().into_bytes();
+            _ => {
+                let bytes = other_text.clone().unwrap_or_default().into_bytes();
                 let at = self.rows.arena.len() as u32;
                 self.rows.arena.extend_from_slice(&bytes);
                 Cell::Json {
@@ -315,9 +331,14 @@ impl<'a> Builder<'a> {
         };
         let index = self.rows.dict.len() as u32;
         self.rows.dict.push(cell);
-        if self.per_key[k] < DEDUPE_LIMIT {
-            self.per_key[k] += 1;
-            self.dedupe.insert((k, text), index);
+        match (v, other_text) {
+            (Value::String(s), _) if self.strings[k].len() < DEDUPE_LIMIT => {
+                self.strings[k].insert(s.clone(), index);
+            }
+            (_, Some(text)) if self.others[k].len() < DEDUPE_LIMIT => {
+                self.others[k].insert(text, index);
+            }
+            _ => {}
         }
         index
     }

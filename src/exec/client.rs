@@ -555,7 +555,10 @@ impl HttpClient {
         }
         // Every byte read is taken from the run's memory budget first.
         let mut hold = self.limits.memory.hold();
-        let mut body = Vec::new();
+        // Sized by the announced length (already checked against the cap), so a 1 MB page is
+        // not grown by doubling to 2 MB; the announcement is only a hint, the cap still rules.
+        let announced = resp.content_length().map_or(0, |n| n as usize);
+        let mut body = Vec::with_capacity(announced.min(cap));
         let mut resp = resp;
         while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, self.limits.timeout))? {
             if body.len() + chunk.len() > cap {
@@ -566,6 +569,7 @@ impl HttpClient {
                 .map_err(|e| TransportError::Memory { cap: e.cap })?;
             body.extend_from_slice(&chunk);
         }
+        body.shrink_to_fit();
         Ok(Response {
             status,
             headers,

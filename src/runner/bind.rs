@@ -11,17 +11,32 @@ use crate::template::{Vars, plain, render_value};
 /// `Ok(None)` when no candidate exists (the case is then skipped with the binding's `need`).
 /// The predicates may use the built-in variables in `vars` (an identity's project id).
 pub fn resolve(b: &Binding, items: impl IntoIterator<Item = Value>, vars: &Vars) -> Result<Option<Value>, String> {
+    let filter = rendered(&b.filter, vars)?;
+    let value_where = rendered(&b.value_where, vars)?;
+    // A pick by position keeps only what it may return: a whole item bound from 100 000
+    // kept every one of them (150 MB) to return the first.
+    let keep_only = match (b.at, b.prefer) {
+        (Some(at), _) => Some(at + 1),
+        (None, Prefer::First) => Some(1),
+        _ => None,
+    };
     let mut owned: Vec<Value> = Vec::new();
-    for item in items {
-        if !all_hold(&b.filter, &item, vars)? {
+    'items: for item in items {
+        if !all_hold(&filter, &item)? {
             continue;
         }
         for v in crate::pointer::get_all(&item, &b.from.value)
             .into_iter()
             .filter(|v| !v.is_null())
         {
-            if all_hold(&b.value_where, v, vars)? {
+            if all_hold(&value_where, v)? {
+                if b.at.is_none() && b.prefer == Prefer::Last {
+                    owned.clear();
+                }
                 owned.push(v.clone());
+                if keep_only.is_some_and(|n| owned.len() >= n) {
+                    break 'items;
+                }
             }
         }
     }
@@ -33,10 +48,19 @@ pub fn resolve(b: &Binding, items: impl IntoIterator<Item = Value>, vars: &Vars)
     picked.map(|v| transform(b, v.clone())).transpose()
 }
 
+/// A predicate with its value rendered once (not once per item).
+type Rendered<'p> = (&'p crate::model::Predicate, Option<Value>);
+
+fn rendered<'p>(predicates: &'p [crate::model::Predicate], vars: &Vars) -> Result<Vec<Rendered<'p>>, String> {
+    predicates
+        .iter()
+        .map(|p| Ok((p, p.value.as_ref().map(|x| render_value(&x.value, vars)).transpose()?)))
+        .collect()
+}
+
 /// Whether every predicate holds on `v`.
-fn all_hold(predicates: &[crate::model::Predicate], v: &Value, vars: &Vars) -> Result<bool, String> {
-    for p in predicates {
-        let expected = p.value.as_ref().map(|x| render_value(&x.value, vars)).transpose()?;
+fn all_hold(predicates: &[Rendered], v: &Value) -> Result<bool, String> {
+    for (p, expected) in predicates {
         if !eval(p.op, crate::pointer::get(v, &p.path.value), expected.as_ref())? {
             return Ok(false);
         }
@@ -66,25 +90,35 @@ fn transform(b: &Binding, v: Value) -> Result<Value, String> {
     Ok(v)
 }
 
-fn most_common<'v>(cands: &[&'v Value]) -> Option<&'v Value> {
+/// How often each candidate's value occurs, by its JSON text, with each candidate's text
+/// (computed once: 100 000 candidates are common).
+fn counted(cands: &[&Value]) -> (Vec<String>, HashMap<String, usize>) {
+    let texts: Vec<String> = cands.iter().map(|c| c.to_string()).collect();
     let mut counts: HashMap<String, usize> = HashMap::new();
-    for c in cands {
-        *counts.entry(c.to_string()).or_default() += 1;
+    for t in &texts {
+        match counts.get_mut(t) {
+            Some(n) => *n += 1,
+            None => {
+                counts.insert(t.clone(), 1);
+            }
+        }
     }
+    (texts, counts)
+}
+
+fn most_common<'v>(cands: &[&'v Value]) -> Option<&'v Value> {
+    let (texts, counts) = counted(cands);
     let max = counts.values().copied().max()?;
-    cands.iter().copied().find(|c| counts[&c.to_string()] == max)
+    texts.iter().position(|t| counts[t] == max).map(|i| cands[i])
 }
 
 /// The least common value shared by at least two candidates, else the least common one; ties go
 /// to the first in catalogue order.
 fn rarest<'v>(cands: &[&'v Value]) -> Option<&'v Value> {
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for c in cands {
-        *counts.entry(c.to_string()).or_default() += 1;
-    }
+    let (texts, counts) = counted(cands);
     let shared = counts.values().copied().filter(|n| *n >= 2).min();
     let want = shared.or_else(|| counts.values().copied().min())?;
-    cands.iter().copied().find(|c| counts[&c.to_string()] == want)
+    texts.iter().position(|t| counts[t] == want).map(|i| cands[i])
 }
 
 /// The first candidate that another candidate spells in other letter case. Linear: a public
