@@ -159,6 +159,15 @@ impl Catalogue {
     pub fn has_items(&self) -> bool {
         self.kept
     }
+    /// A list known by its ids only (a reference taken from a walk of the same list).
+    pub fn of_ids(ids: Vec<Arc<str>>, url: String) -> Self {
+        Catalogue {
+            ids,
+            url,
+            rows: Rows::default(),
+            kept: false,
+        }
+    }
     /// No items (a page whose items went to a consumer).
     pub fn empty() -> Self {
         Catalogue {

@@ -26,6 +26,8 @@ pub const DEFAULT_MAX_CATALOGUE: usize = 1_000_000;
 /// The run's cache of unpaged lists.
 pub struct Discovery {
     cells: Mutex<HashMap<String, Arc<OnceCell<DiscoveryResult>>>>,
+    /// The keys whose list is being read now (by discovery, or by a case's walk).
+    reading: Mutex<std::collections::HashSet<String>>,
     interner: Interner,
     /// The fields kept of each profile's items (by profile name; absent: all).
     projections: BTreeMap<String, Projection>,
@@ -45,6 +47,7 @@ impl Discovery {
     pub fn new(projections: BTreeMap<String, Projection>, max_items: usize, max_pages: usize) -> Self {
         Discovery {
             cells: Mutex::default(),
+            reading: Mutex::default(),
             interner: Interner::default(),
             projections,
             max_items,
@@ -89,11 +92,90 @@ impl Discovery {
         let key = format!("{}{kind}{path}?{}", profile.name, encode(&pairs));
         let cell = {
             let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
-            cells.entry(key).or_default().clone()
+            cells.entry(key.clone()).or_default().clone()
         };
-        cell.get_or_init(|| self.walk_unpaged(client, profile, endpoint, path, &pairs, keep_items, false))
-            .await
-            .clone()
+        cell.get_or_init(|| async {
+            self.set_reading(&key);
+            self.walk_unpaged(client, profile, endpoint, path, &pairs, keep_items, false)
+                .await
+        })
+        .await
+        .clone()
+    }
+
+    fn set_reading(&self, key: &str) {
+        let mut reading = self.reading.lock().unwrap_or_else(|p| p.into_inner());
+        reading.insert(key.to_string());
+    }
+    fn is_reading(&self, key: &str) -> bool {
+        let reading = self.reading.lock().unwrap_or_else(|p| p.into_inner());
+        reading.contains(key)
+    }
+
+    /// Runs a case's own walk of an unpaged list (`request`: the large limit, no marker, the
+    /// main identity) so that a later ids-only reference of the same list waits for it and
+    /// takes its ids, instead of reading the list again: at 100 000 images each is a hundred
+    /// pages. The walk is the case's as if run alone; a walk that does not finish leaves the
+    /// reference to read the list itself.
+    pub async fn sharing_ids(
+        &self,
+        profile: &Profile,
+        endpoint: &Url,
+        request: &RequestSpec,
+        walk: impl std::future::Future<Output = Walk>,
+    ) -> Walk {
+        let pairs = super::query_pairs(&request.url);
+        let path = request.url.path().strip_prefix(endpoint.path().trim_end_matches('/'));
+        let unpaged = unpaged_pairs(profile, &pairs);
+        let same_list = path.is_some_and(|path| {
+            list_url(endpoint, path, &unpaged).is_ok_and(|u| u == request.url)
+                && !(path == profile.list_path && unpaged == unpaged_pairs(profile, &[]))
+        });
+        let (Some(path), true, crate::model::Auth::Token, true) =
+            (path, same_list, &request.auth, request.headers.is_empty())
+        else {
+            return walk.await;
+        };
+        let key = format!("{}#ids{path}?{}", profile.name, encode(&unpaged));
+        let cell = {
+            let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+            cells.entry(key.clone()).or_default().clone()
+        };
+        // Read or being read already: the case walks on its own at once (waiting for the
+        // reference would only lengthen its chain).
+        if cell.initialized() || self.is_reading(&key) {
+            return walk.await;
+        }
+        self.set_reading(&key);
+        let mut walk = Some(walk);
+        let mut walked = None;
+        let _ = cell
+            .get_or_try_init(|| async {
+                let w = match walk.take() {
+                    Some(f) => f.await,
+                    None => return Err(()),
+                };
+                let finished = w.is_complete();
+                let ids = w.ids().map(|i| self.interner.intern(i)).collect();
+                let url = request.url.to_string();
+                walked = Some(w);
+                if finished {
+                    Ok(Ok(Arc::new(Catalogue::of_ids(ids, url))))
+                } else {
+                    Err(())
+                }
+            })
+            .await;
+        match (walked, walk) {
+            (Some(w), _) => w,
+            (None, Some(f)) => f.await,
+            // The closure took the walk and always hands it back before it returns.
+            (None, None) => Walk {
+                pages: Vec::new(),
+                end: super::WalkEnd::Stopped("internal: the walk was lost".into()),
+                memory: None,
+            },
+        }
     }
 
     /// The same list read again now, bypassing the cache: did the catalogue move? With

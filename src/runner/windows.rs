@@ -256,7 +256,16 @@ impl WalkInput<'_> {
             } else {
                 None
             };
-            let walk = self.walker_for(budget, most).walk(request).await;
+            let walker = self.walker_for(budget, most);
+            let walk = if self.needs_whole {
+                // Another case's reference of the same list takes its ids from this walk.
+                self.ctx
+                    .discovery
+                    .sharing_ids(self.profile, self.endpoint, &request, walker.walk(request.clone()))
+                    .await
+            } else {
+                walker.walk(request).await
+            };
             let window = !self.needs_whole && self.spec.max_pages.is_none();
             return single(walk, PartExpect::Nothing { window }, None, None);
         }
