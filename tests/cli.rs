@@ -826,7 +826,10 @@ fn the_requests_log_has_one_line_per_request_sent_and_no_header() {
     // Every request of a case is named by it, and a walk's pages are there.
     let case = "image-v2/pagination/limit-1-walk";
     let pages = lines.iter().filter(|l| l["case"] == case).count();
-    assert!(pages > 3, "{pages} lines of {case}:\n{text}");
+    assert!(
+        pages >= 2,
+        "{pages} lines of {case}: a walk's start window is two pages\n{text}"
+    );
     assert!(!text.to_lowercase().contains("x-auth-token"), "{text}");
     // A log in a directory that does not exist is bad input, before anything runs.
     let r = common::run(&["-q", "--requests-log", "/nonexistent-dir/requests.jsonl"]);

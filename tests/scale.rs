@@ -44,3 +44,33 @@ fn requests_grow_with_the_cases_not_with_the_catalogue() {
     // And far below one page per image: the cost of a single whole walk at limit 1.
     assert!(large < 2000 / 4, "{large} requests at 2000 images");
 }
+
+/// A case's walk of an unpaged list (`/images?limit=1000`, compute's plain list) lends its ids
+/// to another case's `same_ids_as` reference of the same list: each page is asked once.
+#[test]
+fn a_list_walked_by_one_case_is_not_read_again_as_another_cases_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("requests.jsonl");
+    let out = common::run(&[
+        "--mock-images",
+        "2000",
+        "--exact",
+        "compute-v2/cross/same-images-as-image-v2",
+        "compute-v2/shape/detail-same-images-as-list",
+        "--requests-log",
+        log.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.text());
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut seen = std::collections::HashMap::new();
+    for line in text.lines() {
+        let l: serde_json::Value = serde_json::from_str(line).unwrap();
+        let url = l["url"].as_str().unwrap().to_string();
+        if url.contains("/compute/") && url.contains("/images?limit=1000") {
+            *seen.entry(url).or_insert(0) += 1;
+        }
+    }
+    assert!(seen.len() >= 2, "2 000 images are more than a page of 1 000: {seen:?}");
+    assert!(seen.values().all(|n| *n == 1), "each page asked once: {seen:?}\n{text}");
+}
