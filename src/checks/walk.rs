@@ -37,7 +37,7 @@ pub enum WalkExpect<'a> {
     /// have read all of it; with `must_end`, the window has to reach the end in its pages.
     /// The window's own page budget is no error.
     Window {
-        ids: &'a [String],
+        ids: &'a [std::sync::Arc<str>],
         complete: bool,
         must_end: bool,
     },
@@ -208,13 +208,13 @@ pub fn walk_properties(
 
 /// A window's items are a leading part of the list after its start (no gap, no duplicate, the
 /// order kept, strictly after the marker); a window that ended read all of it.
-fn window_matches(walk: &Walk, want: &[String], complete: bool) -> Findings {
+fn window_matches(walk: &Walk, want: &[std::sync::Arc<str>], complete: bool) -> Findings {
     let got = walk_ids(walk);
     let n = got.len().min(want.len());
-    let prefix_ok = got[..n] == want[..n];
+    let prefix_ok = got[..n].iter().zip(&want[..n]).all(|(g, w)| g.as_str() == &**w);
     let mut out = Findings::default();
     if !prefix_ok || (complete && got.len() > want.len()) {
-        let at = got.iter().zip(want).position(|(a, b)| a != b).unwrap_or(n);
+        let at = got.iter().zip(want).position(|(a, b)| a.as_str() != &**b).unwrap_or(n);
         out.broken.push(
             Finding::new(
                 "walk: window",
@@ -222,7 +222,7 @@ fn window_matches(walk: &Walk, want: &[String], complete: bool) -> Findings {
             )
             .expected(format!(
                 "the list's items after the window's start, in order: {}",
-                short_list(&want[..want.len().min(at + 4)])
+                super::short_ids(&want[..want.len().min(at + 4)])
             ))
             .actual(format!(
                 "{} item(s): {}",

@@ -59,13 +59,33 @@ pub enum PartExpect {
     Whole,
     /// A window: see `checks::WalkExpect::Window`.
     Window {
-        ids: Vec<String>,
+        ids: WindowIds,
         complete: bool,
         must_end: bool,
         /// The ids came from a list read before (the reference or the catalogue) rather than
         /// from the window's own reference page: a difference may be the catalogue moving.
         from_list: bool,
     },
+}
+
+/// The ids a window is compared with: the rest of a list read before (shared, not copied: a
+/// list of 100 000 ids copied for each window was tens of megabytes per case), or a page's.
+#[derive(Debug, Clone)]
+pub enum WindowIds {
+    After { list: Arc<Catalogue>, from: usize },
+    Page(Vec<Arc<str>>),
+}
+
+impl WindowIds {
+    pub fn ids(&self) -> &[Arc<str>] {
+        match self {
+            WindowIds::After { list, from } => list.ids.get(*from..).unwrap_or(&[]),
+            WindowIds::Page(ids) => ids,
+        }
+    }
+    fn page(ids: &[String]) -> Self {
+        WindowIds::Page(ids.iter().map(|i| Arc::from(i.as_str())).collect())
+    }
 }
 
 #[derive(Debug)]
@@ -321,14 +341,17 @@ impl WalkInput<'_> {
         }
 
         // Windows. The order is known when the reference (or the catalogue) was read.
-        let order: Option<Vec<String>> = reference.as_ref().map(|r| r.id_strings());
+        let order: Option<&Arc<Catalogue>> = reference.as_ref();
         let k = cfg.window_pages;
         let mut parts = Vec::new();
         let start = self.walker(k).walk(self.request.clone()).await;
         let observed = observed_page(limit, &start);
         let expect = match &order {
             Some(o) => PartExpect::Window {
-                ids: o.clone(),
+                ids: WindowIds::After {
+                    list: Arc::clone(o),
+                    from: 0,
+                },
                 complete: true,
                 must_end: false,
                 from_list: true,
@@ -354,9 +377,10 @@ impl WalkInput<'_> {
         let total = items.unwrap_or(0);
         // A marker past the start window and before the end window.
         let span = k * observed;
-        let candidates: Vec<String> = match &order {
-            Some(o) => o.clone(),
-            None => catalogue.as_ref().map(|c| c.id_strings()).unwrap_or_default(),
+        let candidates: &[Arc<str>] = match (&order, &catalogue) {
+            (Some(o), _) => &o.ids,
+            (None, Some(c)) => &c.ids,
+            (None, None) => &[],
         };
         // The middle and end windows do not wait on each other: walked side by side, the case's
         // chain is the start window plus the longer of the two.
@@ -369,13 +393,16 @@ impl WalkInput<'_> {
             let lo = span;
             let hi = candidates.len() - span - 1;
             let at = lo + (choice(cfg.seed, self.case_id, "middle") as usize) % (hi - lo).max(1);
-            let marker = candidates[at].clone();
+            let marker = candidates[at].to_string();
             let walker = self.walker(k);
             let walk = walker.walk(with_marker(self.profile, self.request, Some(&marker), None));
             let (expect, walk) = match &order {
                 Some(o) => (
                     PartExpect::Window {
-                        ids: o[at + 1..].to_vec(),
+                        ids: WindowIds::After {
+                            list: Arc::clone(o),
+                            from: at + 1,
+                        },
                         complete: true,
                         must_end: false,
                         from_list: true,
@@ -392,7 +419,7 @@ impl WalkInput<'_> {
         };
         // The end: only where the order is known; it must reach the last page.
         let end = async {
-            let o = order.as_ref()?;
+            let o = order?;
             // The marker leaves fewer items than a page after it: a conforming server answers
             // them on one page without a next link (a full last page may carry one, which
             // would cost a page more on every windowed walk; `limit-equals-catalogue` walks
@@ -401,7 +428,7 @@ impl WalkInput<'_> {
                 return None;
             }
             let at = total - observed;
-            let marker = o[at].clone();
+            let marker = o.ids[at].to_string();
             let walk = self
                 .walker(k + 1)
                 .walk(with_marker(self.profile, self.request, Some(&marker), None))
@@ -410,7 +437,10 @@ impl WalkInput<'_> {
                 label: Some(format!("end, from marker {marker}")),
                 walk,
                 expect: PartExpect::Window {
-                    ids: o[at + 1..].to_vec(),
+                    ids: WindowIds::After {
+                        list: Arc::clone(o),
+                        from: at + 1,
+                    },
                     complete: true,
                     must_end: true,
                     from_list: true,
@@ -444,7 +474,7 @@ impl WalkInput<'_> {
             label: Some("start".into()),
             walk: start,
             expect: PartExpect::Window {
-                ids: head.to_vec(),
+                ids: WindowIds::page(head),
                 complete: false,
                 must_end: false,
                 from_list: false,
@@ -476,7 +506,7 @@ impl WalkInput<'_> {
     async fn page_expect(&self, marker: Option<&str>) -> PartExpect {
         match self.page_after(marker).await {
             Some((ids, complete)) => PartExpect::Window {
-                ids,
+                ids: WindowIds::page(&ids),
                 complete,
                 must_end: false,
                 from_list: false,
