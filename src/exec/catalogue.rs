@@ -52,20 +52,6 @@ impl Projection {
     pub fn keeps_nothing(&self) -> bool {
         self.0.as_ref().is_some_and(BTreeSet::is_empty)
     }
-
-    /// The item with only the kept top-level fields (an item that is not an object, or a
-    /// projection that keeps all, as it is).
-    pub fn prune(&self, item: &Value) -> Value {
-        match (&self.0, item) {
-            (Some(keep), Value::Object(m)) => Value::Object(
-                m.iter()
-                    .filter(|(k, _)| keep.contains(k.as_str()))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            ),
-            _ => item.clone(),
-        }
-    }
 }
 
 /// Interns id strings for a run (all catalogues of a run share one).
@@ -186,8 +172,7 @@ impl Catalogue {
     }
     /// Item `row` with the kept fields.
     pub fn item(&self, row: usize) -> Value {
-        let all: Vec<usize> = (0..self.rows.keys.len()).collect();
-        self.item_of(row, &all)
+        self.item_of(row, 0..self.rows.keys.len())
     }
     /// Every item, materialized one at a time.
     pub fn items(&self) -> impl Iterator<Item = Value> + '_ {
@@ -204,17 +189,17 @@ impl Catalogue {
         });
         (0..self.ids.len()).map(move |row| match &keys {
             None => self.item(row),
-            Some(keys) => self.item_of(row, keys),
+            Some(keys) => self.item_of(row, keys.iter().copied()),
         })
     }
     /// Item `row` with the fields at key indexes `keys` only.
-    fn item_of(&self, row: usize, keys: &[usize]) -> Value {
+    fn item_of(&self, row: usize, keys: impl Iterator<Item = usize>) -> Value {
         if let Some(v) = self.rows.odd.get(&row) {
             return v.clone();
         }
         let n = self.rows.keys.len();
         let mut m = Map::new();
-        for &k in keys {
+        for k in keys {
             if let Some(v) = self.rows.value(self.rows.cells[row * n + k]) {
                 m.insert(self.rows.keys[k].clone(), v);
             }
