@@ -93,23 +93,16 @@ pub fn projections<'a>(
 /// `sorted_by` paths, an oracle's `where` and `allow_extra`, the near side of `agrees_with`.
 /// A pointer that names no single field (the whole item, a wildcard) keeps everything.
 pub fn walk_projection(case: &crate::model::Case, profile: &Profile) -> Projection {
-    let mut keep: BTreeSet<String> = head(&profile.id).into_iter().collect();
-    let mut all = false;
-    let mut add = |pointer: &str| match head(pointer) {
-        Some(h) => {
-            keep.insert(h);
-        }
-        None => all = true,
-    };
+    let mut pointers: Vec<&str> = Vec::new();
     for alt in &case.expect {
         for entry in &alt.value.checks {
             match &entry.value.check {
-                Check::EveryItem(p) => add(&p.path.value),
-                Check::SortedBy(s) => s.keys.iter().for_each(|k| add(&k.path.value)),
+                Check::EveryItem(p) => pointers.push(&p.path.value),
+                Check::SortedBy(s) => pointers.extend(s.keys.iter().map(|k| k.path.value.as_str())),
                 Check::MatchesCatalogue(o) | Check::DisjointFromCatalogue(o) => {
-                    o.filter.iter().chain(&o.allow_extra).for_each(|p| add(&p.path.value))
+                    pointers.extend(o.filter.iter().chain(&o.allow_extra).map(|p| p.path.value.as_str()))
                 }
-                Check::AgreesWith(a) => a.fields.iter().for_each(|f| add(&f.here.value)),
+                Check::AgreesWith(a) => pointers.extend(a.fields.iter().map(|f| f.here.value.as_str())),
                 Check::Body(_)
                 | Check::Header(_)
                 | Check::IdsUnique
@@ -122,5 +115,9 @@ pub fn walk_projection(case: &crate::model::Case, profile: &Profile) -> Projecti
             }
         }
     }
-    if all { Projection::all() } else { Projection(Some(keep)) }
+    let mut projection = Projection::of_pointers(pointers);
+    if let Projection(Some(keep)) = &mut projection {
+        keep.extend(head(&profile.id));
+    }
+    projection
 }

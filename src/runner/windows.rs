@@ -358,10 +358,7 @@ impl WalkInput<'_> {
             },
             None => self.page_expect(None).await,
         };
-        let start_failed = !matches!(
-            start.end,
-            crate::exec::WalkEnd::Finished | crate::exec::WalkEnd::Budget { .. }
-        );
+        let start_failed = !walked_on(&start);
         parts.push(Part {
             label: Some("start".into()),
             walk: start,
@@ -390,9 +387,7 @@ impl WalkInput<'_> {
             if candidates.len() <= MIDDLE_AFTER_SPANS * span {
                 return None;
             }
-            let lo = span;
-            let hi = candidates.len() - span - 1;
-            let at = lo + (choice(cfg.seed, self.case_id, "middle") as usize) % (hi - lo).max(1);
+            let at = middle_at(cfg.seed, self.case_id, span, candidates.len());
             let marker = candidates[at].to_string();
             let walker = self.walker(k);
             let walk = walker.walk(with_marker(self.profile, self.request, Some(&marker), None));
@@ -466,10 +461,7 @@ impl WalkInput<'_> {
         let k = cfg.window_pages;
         let start = self.walker(k).walk(self.request.clone()).await;
         let observed = observed_page(limit_of(self.profile, self.request), &start);
-        let start_failed = !matches!(
-            start.end,
-            crate::exec::WalkEnd::Finished | crate::exec::WalkEnd::Budget { .. }
-        );
+        let start_failed = !walked_on(&start);
         let mut parts = vec![Part {
             label: Some("start".into()),
             walk: start,
@@ -482,9 +474,7 @@ impl WalkInput<'_> {
         }];
         let span = k * observed;
         if !start_failed && head.len() > 2 * span + 1 {
-            let lo = span;
-            let hi = head.len() - span - 1;
-            let at = lo + (choice(cfg.seed, self.case_id, "middle") as usize) % (hi - lo).max(1);
+            let at = middle_at(cfg.seed, self.case_id, span, head.len());
             let marker = head[at].clone();
             let walker = self.walker(k);
             let walk = walker.walk(with_marker(self.profile, self.request, Some(&marker), None));
@@ -514,6 +504,24 @@ impl WalkInput<'_> {
             None => PartExpect::Nothing { window: true },
         }
     }
+}
+
+/// Whether a window's walk ended where further windows are worth walking (it finished, or
+/// stopped at its page budget as a window does), not on an error or a hostile answer.
+fn walked_on(walk: &Walk) -> bool {
+    matches!(
+        walk.end,
+        crate::exec::WalkEnd::Finished | crate::exec::WalkEnd::Budget { .. }
+    )
+}
+
+/// The position of a middle window's marker in a list of `len` ids: past the start window
+/// (`span` items) and before the last `span`, chosen by the run's seed and the case id so
+/// that a run is reproduced by its `--seed`. The caller ensures `len > 2 * span + 1`.
+fn middle_at(seed: u64, case_id: &str, span: usize, len: usize) -> usize {
+    let lo = span;
+    let hi = len - span - 1;
+    lo + (choice(seed, case_id, "middle") as usize) % (hi - lo).max(1)
 }
 
 /// Items per page as the start window saw them: the limit, or fewer where the server clamps
